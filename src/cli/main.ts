@@ -1,0 +1,28 @@
+/**
+ * `smc-waves COMMAND [args]`: each command lives in its own module, loaded only when asked for, so
+ * `smc-waves validate` does not pay for BullMQ and `smc-waves emulator` does not need Redis.
+ */
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(
+    ([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`,
+  );
+  return `usage: smc-waves COMMAND [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'smc-waves COMMAND --help' for a command's options.`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  console.log(usage());
+  process.exit(name === undefined ? 1 : 0);
+}
+const command = commands[name];
+if (!command) {
+  console.error(`smc-waves: unknown command '${name}'\n\n${usage()}`);
+  process.exit(1);
+}
+process.exitCode = await (await command.load()).run(rest);

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Integration tests share one Redis and spawn emulators; two cores take two forks at most.
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true" },
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".ci/report.json" }]]
+      : ["default"],
+  },
+});
