@@ -1,0 +1,42 @@
+import type { ServerCounts } from "../orchestrator/views.ts";
+import type { PlanPolicy } from "../plan/compiledPlan.ts";
+
+export type WaveDecision =
+  /** Keep starting pending servers. */
+  | { kind: "admit" }
+  /** Too many failures under `halt`: start nothing new, let in-flight servers finish. */
+  | { kind: "drain"; reason: string }
+  | { kind: "done"; outcome: "succeeded" | "failed"; reason?: string };
+
+/**
+ * What a wave does next, from its servers' statuses alone. A wave is done when nothing is pending
+ * or in flight; it failed when more servers failed than `maxFailedServers` allows. Under `halt`, a
+ * wave that has failed starts nothing more, and its pending servers stay pending for a retry.
+ */
+export function decideWave(
+  counts: ServerCounts,
+  policy: Pick<PlanPolicy, "maxFailedServers" | "onWaveFailure">,
+): WaveDecision {
+  const inFlight = counts.creating + counts.running;
+  const overTolerance = counts.failed > policy.maxFailedServers;
+  const failureReason = `${counts.failed} server(s) failed, more than maxFailedServers (${policy.maxFailedServers})`;
+
+  if (overTolerance && policy.onWaveFailure === "halt") {
+    if (inFlight > 0)
+      return { kind: "drain", reason: `${failureReason}; waiting for ${inFlight} in flight` };
+    return { kind: "done", outcome: "failed", reason: failureReason };
+  }
+  if (counts.pending + inFlight > 0) return { kind: "admit" };
+  if (overTolerance) return { kind: "done", outcome: "failed", reason: failureReason };
+  return { kind: "done", outcome: "succeeded" };
+}
+
+/** Largest first keeps a wave's tail short: the longest jobs start while every slot is free. */
+export function orderForStart<T extends { sizeBytes: number; index: number }>(
+  servers: readonly T[],
+  order: "largestFirst" | "asListed",
+): T[] {
+  const byIndex = (a: T, b: T) => a.index - b.index;
+  if (order === "asListed") return [...servers].sort(byIndex);
+  return [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+}
