@@ -1,0 +1,34 @@
+/**
+ * Every Redis key smc-waves writes outside BullMQ. All sit under the one hash-tagged prefix
+ * (default `{smc-waves}`), so on Redis Cluster they share a slot with the queues and the Lua
+ * scripts can touch them together. `sw:` keeps them apart from BullMQ's `<prefix>:<queue>:*` keys.
+ */
+export function redisKeys(prefix: string) {
+  const root = `${prefix}:sw`;
+  return {
+    /** SET of plan ids. */
+    plans: `${root}:plans`,
+    /** HASH: the plan's spec, status and bookkeeping. */
+    plan: (planId: string) => `${root}:plan:${planId}`,
+    /** HASH: one wave's status and times. */
+    wave: (planId: string, wave: number) => `${root}:plan:${planId}:wave:${wave}`,
+    /** HASH: one server's status, job and progress; servers are numbered in plan order. */
+    server: (planId: string, index: number) => `${root}:plan:${planId}:srv:${index}`,
+    /** LIST of JSON history entries, newest last, trimmed. */
+    history: (planId: string, index: number) => `${root}:plan:${planId}:srv:${index}:history`,
+    /** ZSET of quota slots: reservations scored by lease expiry, jobs by CONFIRMED_SLOT. */
+    slots: (account: string) => `${root}:acct:${account}:slots`,
+    /** HASH slot member → epoch ms it was confirmed, so a reconcile never drops a newer job. */
+    slotTimes: (account: string) => `${root}:acct:${account}:slot-times`,
+    /** ZSET of job ids holding a running slot (the optional running cap). */
+    running: (account: string) => `${root}:acct:${account}:running`,
+    /** STRING: who holds the source's one unfinished job: `planId|index`, or `x|jobId`. */
+    sourceLock: (account: string, sourceId: string) => `${root}:acct:${account}:src:${sourceId}`,
+    /** SET of source ids locked for jobs someone else created. */
+    externalLocks: (account: string) => `${root}:acct:${account}:ext-locks`,
+    /** HASH job id → `planId|index`: the jobs the poller watches. */
+    tracked: (account: string) => `${root}:acct:${account}:tracked`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
