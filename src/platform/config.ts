@@ -1,0 +1,227 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import type { z } from "zod";
+import { closest } from "./closest.ts";
+import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
+import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
+import { type PositionedYaml, parsePositionedYaml } from "./positionedYaml.ts";
+
+export type { AccountConfig, DaemonConfig, LogLevel, OrchestratorConfig } from "./configSchema.ts";
+
+export interface LoadConfigOptions {
+  /**
+   * The config file, relative to `cwd`. @default `SMC_WAVES_CONFIG` from `env`, else
+   * `config/smc-waves.yaml` when it exists, else built-in defaults only.
+   */
+  file?: string;
+  /** Usually `process.env`; every `SMC_WAVES_*` value overrides the file. */
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+export interface LoadedConfig {
+  config: DaemonConfig;
+  /** The file read, as given or found; absent when only defaults and environment applied. */
+  file?: string;
+  /** Not fatal, worth a log line: unknown `SMC_WAVES_*` variables, a short API token. */
+  warnings: string[];
+}
+
+/** Every problem of a config, one `where: message` line each; never a stack trace for people. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+export const DEFAULT_CONFIG_FILE = "config/smc-waves.yaml";
+
+/** A token shorter than this is guessable; it still works, with a warning. */
+const MIN_TOKEN_LENGTH = 16;
+
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const { env, cwd } = options;
+  const explicit = options.file ?? env.SMC_WAVES_CONFIG;
+  const file =
+    explicit ?? (existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+  const shown = file && (isAbsolute(file) ? relative(cwd, file) || file : file);
+
+  let yaml: PositionedYaml | undefined;
+  let raw: Record<string, unknown> = {};
+  if (file !== undefined && shown !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(resolve(cwd, file), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError([
+        `${shown}: cannot read the config file (${code ?? String(error)}); pass --config with an existing file or unset SMC_WAVES_CONFIG`,
+      ]);
+    }
+    yaml = parsePositionedYaml(text);
+    if (yaml.problems.length > 0) {
+      throw new ConfigError(yaml.problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}`));
+    }
+    if (
+      yaml.value !== undefined &&
+      (typeof yaml.value !== "object" || yaml.value === null || Array.isArray(yaml.value))
+    ) {
+      throw new ConfigError([
+        `${shown}:1:1: expected a mapping of sections (${Object.keys(configSchema.shape).join(", ")}), got ${show(yaml.value)}`,
+      ]);
+    }
+    raw = (yaml.value as Record<string, unknown> | undefined) ?? {};
+  }
+
+  // Plans run in account `default` unless they name another, so it always exists.
+  const accounts = raw.accounts ?? {};
+  if (
+    typeof accounts === "object" &&
+    accounts !== null &&
+    !Array.isArray(accounts) &&
+    !("default" in accounts)
+  ) {
+    raw = { ...raw, accounts: { ...accounts, default: {} } };
+  }
+
+  const overrides = applyEnvOverrides(configSchema, raw, env);
+  const warnings = [...overrides.warnings];
+  const token = env.SMC_WAVES_API_TOKEN === "" ? undefined : env.SMC_WAVES_API_TOKEN;
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    warnings.push(
+      `environment: SMC_WAVES_API_TOKEN is ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} random ones (openssl rand -hex 24)`,
+    );
+  }
+
+  const parsed = configSchema.safeParse(overrides.raw, { reportInput: true });
+  const problems = [...overrides.problems];
+  if (!parsed.success) {
+    const located = parsed.error.issues.flatMap(describeIssue).map((problem) => {
+      const what = `${pathKey(problem.path)}: ${problem.message}`;
+      const variable = overrides.origins.get(pathKey(problem.path));
+      if (variable || !yaml || !shown) {
+        return { order: -1, text: `${variable ? `environment ${variable}` : "defaults"}: ${what}` };
+      }
+      const { line, col } = yaml.locate(problem.path, { key: problem.atKey === true });
+      return { order: line * 10_000 + col, text: `${shown}:${line}:${col}: ${what}` };
+    });
+    // Environment problems first, then the file's in reading order.
+    problems.push(...located.sort((a, b) => a.order - b.order).map((p) => p.text));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return { config: compileConfig(parsed.data, token), ...(shown ? { file: shown } : {}), warnings };
+}
+
+interface Described {
+  path: PropertyKey[];
+  message: string;
+  /** Point at the key rather than its value (unknown keys, bad account names). */
+  atKey?: boolean;
+}
+
+const SECRET_KEY = /secret|accesskey|securitytoken|token|password/i;
+
+function describeIssue(issue: z.core.$ZodIssue): Described[] {
+  const path = [...issue.path];
+  const got = `, got ${show(issue.input)}`;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => {
+        const known = keysAt(configSchema, path.map(String));
+        const suggestion = closest(key, known);
+        const hint = SECRET_KEY.test(key)
+          ? "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
+          : suggestion
+            ? `; did you mean "${suggestion}"?`
+            : `; known keys here: ${known.join(", ")}`;
+        return { path: [...path, key], atKey: true, message: `unknown key "${key}"${hint}` };
+      });
+    case "invalid_key":
+      return [
+        {
+          path,
+          atKey: true,
+          message: `account name ${show(issue.input)} must be lower case letters, digits and "-", starting with a letter (it becomes part of SMC_WAVES_ACCOUNTS_<NAME>_* variables)`,
+        },
+      ];
+    case "invalid_type":
+      if (issue.input === undefined) return [{ path, message: "is required" }];
+      return [{ path, message: `expected ${kind(issue.expected)}${got}` }];
+    case "too_small":
+      if (issue.origin === "string") return [{ path, message: `must not be empty${got}` }];
+      return [
+        {
+          path,
+          message: `expected ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}${got}`,
+        },
+      ];
+    case "too_big":
+      return [
+        {
+          path,
+          message: `expected ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}${got}`,
+        },
+      ];
+    case "invalid_value": {
+      const values = issue.values.map((value) => JSON.stringify(value));
+      const suggestion =
+        typeof issue.input === "string"
+          ? closest(issue.input, issue.values.map(String))
+          : undefined;
+      return [
+        {
+          path,
+          message: `expected one of ${values.join(", ")}${got}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+        },
+      ];
+    }
+    case "invalid_union": {
+      const alternatives = issue.errors.flat().map((inner) => {
+        if (inner.code === "invalid_value")
+          return inner.values.map((v) => JSON.stringify(v)).join(" or ");
+        if (inner.code === "invalid_type") return kind(inner.expected);
+        return inner.message;
+      });
+      return [{ path, message: `expected ${alternatives.join(" or ")}${got}` }];
+    }
+    default:
+      return [{ path, message: `${issue.message}${got}` }];
+  }
+}
+
+function kind(expected: string): string {
+  switch (expected) {
+    case "int":
+      return "a whole number";
+    case "number":
+      return "a number";
+    case "string":
+      return "text";
+    case "boolean":
+      return "true or false";
+    case "object":
+    case "record":
+      return "a mapping";
+    default:
+      return expected;
+  }
+}
+
+/** A value quoted for a message; a password inside a URL (a Redis URL) is masked. */
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null (an empty value)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") {
+    try {
+      const url = new URL(value);
+      if (url.password) return JSON.stringify(value.replace(`:${url.password}@`, ":***@"));
+    } catch {
+      // Not a URL: quote as is.
+    }
+  }
+  return JSON.stringify(value);
+}

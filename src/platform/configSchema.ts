@@ -1,0 +1,222 @@
+import { z } from "zod";
+
+/**
+ * The daemon config in its three stages: raw (whatever YAML and environment hold) → validated (this
+ * zod schema, defaults merged) → compiled (`DaemonConfig`: durations in milliseconds, the API token
+ * attached). Messages for people are written by `describeIssue`, not here.
+ */
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `"30s"`, `"5m"`, `"6h"`, `"7d"`, `"250ms"`, or a whole number of milliseconds (also as text). */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === "number")
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  if (/^\d+$/.test(value)) return parseDuration(Number(value));
+  const match = DURATION.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? ""] ?? Number.NaN);
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+const duration = z.custom<string | number>((value) => parseDuration(value) !== undefined, {
+  error: 'expected a duration such as "30s", "5m", "6h", "7d" or milliseconds',
+});
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+
+const url = (protocols: readonly string[], example: string) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `expected a URL such as "${example}"` },
+  );
+
+/** Redis Cluster keeps keys that share a `{hash tag}` in one slot, so Lua scripts may touch them all. */
+const prefix = z.string().refine((text) => /\{[^{}\s]+\}/.test(text) && !/\s/.test(text), {
+  error: 'expected a key prefix holding a Redis Cluster hash tag, such as "{smc-waves}"',
+});
+
+const redis = z.strictObject({
+  url: url(["redis:", "rediss:"], "redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
+  prefix: prefix.default("{smc-waves}"),
+});
+
+const http = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  /** 0 lets the system choose a free port (tests). */
+  port: int(0, 65_535).default(8080),
+  dashboardReadOnly: z.boolean().default(true),
+});
+
+const account = z.strictObject({
+  endpoint: url(["https:", "http:"], "https://smc.aliyuncs.com").default(
+    "https://smc.aliyuncs.com",
+  ),
+  regionId: z.string().min(1).optional(),
+  credentials: z.strictObject({ profile: z.string().min(1).optional() }).prefault({}),
+  quota: int(1).default(100),
+  maxRunningJobs: int(1).optional(),
+  timeout: duration.default("10s"),
+  method: z.enum(["POST", "GET"]).default("POST"),
+});
+
+/** Lower case, digits and `-`: each name becomes part of `SMC_WAVES_ACCOUNTS_<NAME>_*` unambiguously. */
+export const ACCOUNT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+const orchestrator = z.strictObject({
+  pollInterval: duration.default("30s"),
+  reconcileInterval: duration.default("5m"),
+  concurrency: int(1, 1000).default(20),
+  drainTimeout: duration.default("30s"),
+  keepCompleted: z
+    .strictObject({ age: duration.default("7d"), count: int(0).default(10_000) })
+    .prefault({}),
+  keepFailed: z.strictObject({ age: duration.default("30d") }).prefault({}),
+});
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const log = z.strictObject({
+  level: z.enum(LOG_LEVELS).default("info"),
+  pretty: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+});
+
+const emulator = z.strictObject({
+  embedded: z.boolean().default(false),
+  sources: int(1, 100_000).default(60),
+  timeScale: z.number().positive().default(3600),
+  seed: int(0).default(1),
+  quota: int(1).default(100),
+});
+
+export const configSchema = z.strictObject({
+  redis: redis.prefault({}),
+  http: http.prefault({}),
+  accounts: z.record(z.string().regex(ACCOUNT_NAME), account).prefault({}),
+  orchestrator: orchestrator.prefault({}),
+  log: log.prefault({}),
+  emulator: emulator.prefault({}),
+});
+
+export type ValidatedConfig = z.output<typeof configSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One SMC account the daemon runs plans in. Secrets never live here: see `credentials`. */
+export interface AccountConfig {
+  /** @default "https://smc.aliyuncs.com" */
+  endpoint: string;
+  regionId?: string;
+  /**
+   * Where the SMC client finds the AccessKey: the standard environment variables, else this profile
+   * of `~/.alibabacloud/credentials` (read by `src/smc/credentials.ts`). @default {} (the default profile)
+   */
+  credentials: { profile?: string };
+  /** Replication jobs that may exist in the account at once, as the service counts them. @default 100 */
+  quota: number;
+  /** Cap on jobs running at once; absent means only the quota applies. */
+  maxRunningJobs?: number;
+  /** Per SMC call, milliseconds. @default 10_000 */
+  timeoutMs: number;
+  /** @default "POST" */
+  method: "POST" | "GET";
+}
+
+export interface OrchestratorConfig {
+  /** Batch `DescribeReplicationJobs` poll, milliseconds. @default 30_000 */
+  pollIntervalMs: number;
+  /** Reconcile against the account's job list, milliseconds. @default 300_000 */
+  reconcileIntervalMs: number;
+  /** BullMQ jobs processed at once per daemon (short steps, not remote jobs). @default 20 */
+  concurrency: number;
+  /** How long SIGTERM waits for running steps before closing hard, milliseconds. @default 30_000 */
+  drainTimeoutMs: number;
+  /** Retention of completed BullMQ jobs. @default { ageMs: 7 days, count: 10_000 } */
+  keepCompleted: { ageMs: number; count: number };
+  /** Retention of failed BullMQ jobs. @default { ageMs: 30 days } */
+  keepFailed: { ageMs: number };
+}
+
+export interface DaemonConfig {
+  redis: {
+    /** @default "redis://127.0.0.1:6379" */
+    url: string;
+    /** The one hash-tagged prefix of every queue and key. @default "{smc-waves}" */
+    prefix: string;
+  };
+  http: {
+    /** @default "127.0.0.1" */
+    host: string;
+    /** @default 8080 */
+    port: number;
+    /** bull-board refuses retries, removals and pauses when true. @default true */
+    dashboardReadOnly: boolean;
+    /** Bearer token from `SMC_WAVES_API_TOKEN` only; never read from the file. */
+    token?: string;
+  };
+  /** Always holds `default`. */
+  accounts: Record<string, AccountConfig>;
+  orchestrator: OrchestratorConfig;
+  log: {
+    /** @default "info" */
+    level: LogLevel;
+    /** Human-readable lines; `auto` means when stdout is a TTY. @default "auto" */
+    pretty: boolean | "auto";
+  };
+  /** The SMC emulator the quick start embeds. */
+  emulator: {
+    /** @default false */
+    embedded: boolean;
+    /** Source servers it invents. @default 60 */
+    sources: number;
+    /** Emulated seconds per real second. @default 3600 */
+    timeScale: number;
+    /** @default 1 */
+    seed: number;
+    /** The emulated account's job quota. @default 100 */
+    quota: number;
+  };
+}
+
+function ms(value: string | number): number {
+  const parsed = parseDuration(value);
+  // The schema already rejected anything parseDuration cannot read.
+  if (parsed === undefined) throw new RangeError(`not a duration: ${String(value)}`);
+  return parsed;
+}
+
+export function compileConfig(config: ValidatedConfig, token: string | undefined): DaemonConfig {
+  const accounts: Record<string, AccountConfig> = {};
+  for (const [name, { timeout, ...rest }] of Object.entries(config.accounts)) {
+    accounts[name] = { ...rest, timeoutMs: ms(timeout) };
+  }
+  const o = config.orchestrator;
+  return {
+    redis: config.redis,
+    http: token === undefined ? config.http : { ...config.http, token },
+    accounts,
+    orchestrator: {
+      pollIntervalMs: ms(o.pollInterval),
+      reconcileIntervalMs: ms(o.reconcileInterval),
+      concurrency: o.concurrency,
+      drainTimeoutMs: ms(o.drainTimeout),
+      keepCompleted: { ageMs: ms(o.keepCompleted.age), count: o.keepCompleted.count },
+      keepFailed: { ageMs: ms(o.keepFailed.age) },
+    },
+    log: config.log,
+    emulator: config.emulator,
+  };
+}
