@@ -183,7 +183,9 @@ export async function withRetry<T>(
         options.signal ? { attempt: call, signal: options.signal } : { attempt: call },
       );
     } catch (error) {
-      if (!isSmcError(error) || options.signal?.aborted) throw error;
+      // Once aborted, the caller wants out, whatever the operation failed with meanwhile.
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (!isSmcError(error)) throw error;
       const errorClass = classify(error);
       const decision = decideRetry(errorClass, state, policy, options.random);
       if (!decision.retry) throw error;
