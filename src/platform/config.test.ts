@@ -227,8 +227,14 @@ describe("loadConfig", () => {
       "c.yaml:1:1: expected a mapping of sections (redis, http, accounts, orchestrator, log, emulator), got a list",
     ]);
     expect(await problems("http: { port: 1 }\nhttp: { port: 2 }\n")).toEqual([
-      expect.stringMatching(/^c\.yaml:2:1: .*unique/i),
+      expect.stringMatching(/^c\.yaml:2:1: Duplicate key/),
     ]);
+  });
+
+  it("takes a file of comments only as all defaults", async () => {
+    expect((await load("# nothing set yet\n\n  # really\n")).config).toEqual(
+      (await load(undefined)).config,
+    );
   });
 
   it("says so when an explicit file is missing", async () => {

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { z } from "zod";
-import { closest } from "./closest.ts";
+import { closestName } from "../plan/closestName.ts";
+import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
 import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
-import { type PositionedYaml, parsePositionedYaml } from "./positionedYaml.ts";
 
 export type { AccountConfig, DaemonConfig, LogLevel, OrchestratorConfig } from "./configSchema.ts";
 
@@ -48,7 +48,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     explicit ?? (existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
   const shown = file && (isAbsolute(file) ? relative(cwd, file) || file : file);
 
-  let yaml: PositionedYaml | undefined;
+  // The plan module's positioned-YAML reader: same limits (size, nesting, aliases) and positions.
+  let yaml: PlanDocument | undefined;
   let raw: Record<string, unknown> = {};
   if (file !== undefined && shown !== undefined) {
     let text: string;
@@ -60,19 +61,23 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         `${shown}: cannot read the config file (${code ?? String(error)}); pass --config with an existing file or unset SMC_WAVES_CONFIG`,
       ]);
     }
-    yaml = parsePositionedYaml(text);
-    if (yaml.problems.length > 0) {
+    // Comments only (or nothing): every value takes its default.
+    const blank = text.split("\n").every((line) => /^\s*(#.*)?$/.test(line));
+    yaml = blank ? undefined : parsePlanDocument(text);
+    if (yaml && yaml.problems.length > 0) {
       throw new ConfigError(yaml.problems.map((p) => `${shown}:${p.line}:${p.col}: ${p.message}`));
     }
+    const value = yaml?.data;
     if (
-      yaml.value !== undefined &&
-      (typeof yaml.value !== "object" || yaml.value === null || Array.isArray(yaml.value))
+      value !== undefined &&
+      value !== null &&
+      (typeof value !== "object" || Array.isArray(value))
     ) {
       throw new ConfigError([
-        `${shown}:1:1: expected a mapping of sections (${Object.keys(configSchema.shape).join(", ")}), got ${show(yaml.value)}`,
+        `${shown}:1:1: expected a mapping of sections (${Object.keys(configSchema.shape).join(", ")}), got ${show(value)}`,
       ]);
     }
-    raw = (yaml.value as Record<string, unknown> | undefined) ?? {};
+    raw = (value as Record<string, unknown> | null | undefined) ?? {};
   }
 
   // Plans run in account `default` unless they name another, so it always exists.
@@ -104,7 +109,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       if (variable || !yaml || !shown) {
         return { order: -1, text: `${variable ? `environment ${variable}` : "defaults"}: ${what}` };
       }
-      const { line, col } = yaml.locate(problem.path, { key: problem.atKey === true });
+      const { line, col } = yaml.locate(
+        problem.path.map((segment) => (typeof segment === "number" ? segment : String(segment))),
+        problem.atKey ? "key" : "value",
+      );
       return { order: line * 10_000 + col, text: `${shown}:${line}:${col}: ${what}` };
     });
     // Environment problems first, then the file's in reading order.
@@ -130,7 +138,7 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
         const known = keysAt(configSchema, path.map(String));
-        const suggestion = closest(key, known);
+        const suggestion = closestName(key, known);
         const hint = SECRET_KEY.test(key)
           ? "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
           : suggestion
@@ -168,7 +176,7 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
       const values = issue.values.map((value) => JSON.stringify(value));
       const suggestion =
         typeof issue.input === "string"
-          ? closest(issue.input, issue.values.map(String))
+          ? closestName(issue.input, issue.values.map(String))
           : undefined;
       return [
         {

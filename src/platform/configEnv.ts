@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { closest } from "./closest.ts";
+import { closestName } from "../plan/closestName.ts";
 
 /**
  * Environment overrides for the daemon config. Every scalar of the schema is reachable as
@@ -163,7 +163,7 @@ export function applyEnvOverrides(
 
   for (const variable of Object.keys(env)) {
     if (!variable.startsWith(PREFIX) || known.has(variable)) continue;
-    const suggestion = closest(variable, [...known]);
+    const suggestion = closestName(variable, known);
     result.warnings.push(
       `environment: ${variable} is not a setting smc-waves knows${suggestion ? `; did you mean ${suggestion}?` : ""}`,
     );

@@ -1,31 +1,11 @@
 import { z } from "zod";
+import { parseDuration } from "../plan/duration.ts";
 
 /**
  * The daemon config in its three stages: raw (whatever YAML and environment hold) → validated (this
  * zod schema, defaults merged) → compiled (`DaemonConfig`: durations in milliseconds, the API token
  * attached). Messages for people are written by `describeIssue`, not here.
  */
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-/** `"30s"`, `"5m"`, `"6h"`, `"7d"`, `"250ms"`, or a whole number of milliseconds (also as text). */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === "number")
-    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== "string") return undefined;
-  if (/^\d+$/.test(value)) return parseDuration(Number(value));
-  const match = DURATION.exec(value.trim());
-  if (!match) return undefined;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? ""] ?? Number.NaN);
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
-}
 
 const duration = z.custom<string | number>((value) => parseDuration(value) !== undefined, {
   error: 'expected a duration such as "30s", "5m", "6h", "7d" or milliseconds',
