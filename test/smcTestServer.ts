@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { signString, stringToSign } from "../src/smc/signature.ts";
 
-export interface ReceivedRequest {
+interface ReceivedRequest {
   method: string;
   /** Query and form body merged, decoded with standard form decoding. */
   params: Record<string, string>;
@@ -19,7 +19,7 @@ export interface ReceivedRequest {
   connection: number;
 }
 
-export type Handler = (request: ReceivedRequest, res: ServerResponse) => void;
+type Handler = (request: ReceivedRequest, res: ServerResponse) => void;
 
 export interface TestServer {
   url: string;

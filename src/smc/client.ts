@@ -51,8 +51,8 @@ import { interpretResponse } from "./rpcResponse.ts";
 import { type HttpMethod, sign, type WireParams } from "./signature.ts";
 import type { CreateReplicationJobRequest, Page, ReplicationJob, SourceServer } from "./types.ts";
 
-export const SMC_API_VERSION = "2019-06-01";
-export const DEFAULT_SMC_ENDPOINT = "https://smc.aliyuncs.com";
+const SMC_API_VERSION = "2019-06-01";
+const DEFAULT_SMC_ENDPOINT = "https://smc.aliyuncs.com";
 
 /** The service's largest page and its largest `JobId.N` / `SourceId.N` list. */
 const MAX_PAGE_SIZE = 50;

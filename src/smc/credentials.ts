@@ -37,11 +37,11 @@ export interface ResolveCredentialsOptions {
   homeDir?: string;
 }
 
-export const ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID";
-export const ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
-export const ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN";
-export const ENV_PROFILE = "ALIBABA_CLOUD_PROFILE";
-export const ENV_CREDENTIALS_FILE = "ALIBABA_CLOUD_CREDENTIALS_FILE";
+const ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+const ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+const ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN";
+const ENV_PROFILE = "ALIBABA_CLOUD_PROFILE";
+const ENV_CREDENTIALS_FILE = "ALIBABA_CLOUD_CREDENTIALS_FILE";
 
 /** Bad or missing credentials. Its message names sources, files and fields, never a secret. */
 export class CredentialsError extends Error {

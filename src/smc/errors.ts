@@ -79,15 +79,15 @@ export const SERVICE_ERROR_CODES = [
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
-export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
-export type KnownErrorCode = ClientErrorCode | ServiceErrorCode;
+type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
+type KnownErrorCode = ClientErrorCode | ServiceErrorCode;
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
   ...CLIENT_ERROR_CODES,
   ...SERVICE_ERROR_CODES,
 ]);
 
-export function isKnownErrorCode(code: string): code is KnownErrorCode {
+function isKnownErrorCode(code: string): code is KnownErrorCode {
   return KNOWN_CODES.has(code);
 }
 

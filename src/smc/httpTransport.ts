@@ -37,7 +37,7 @@ const UNREACHABLE = new Set([
 const RESET = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Form encoding as the signature sees it, so what we sign is byte for byte what we send. */
-export function encodeForm(params: WireParams): string {
+function encodeForm(params: WireParams): string {
   return Object.entries(params)
     .map(([key, value]) => `${percentEncode(key)}=${percentEncode(value)}`)
     .join("&");

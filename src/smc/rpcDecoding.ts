@@ -30,7 +30,7 @@ export function str(raw: RawObject, name: string): string {
   return "";
 }
 
-export function num(raw: RawObject, name: string): number {
+function num(raw: RawObject, name: string): number {
   const value = raw[name];
   if (typeof value === "number") return Number.isFinite(value) ? value : 0;
   if (typeof value === "string" && value.trim() !== "") {
@@ -40,7 +40,7 @@ export function num(raw: RawObject, name: string): number {
   return 0;
 }
 
-export function bool(raw: RawObject, name: string, fallback = false): boolean {
+function bool(raw: RawObject, name: string, fallback = false): boolean {
   const value = raw[name];
   if (typeof value === "boolean") return value;
   if (value === "true") return true;

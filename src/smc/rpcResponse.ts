@@ -75,7 +75,7 @@ function describeBody(response: HttpResponse): string {
 }
 
 /** Replaces every secret, raw and in the encodings a gateway may echo it in, with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     // Short strings would blank out ordinary words; real secrets and signatures are 16+ characters.
