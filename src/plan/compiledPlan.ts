@@ -55,6 +55,8 @@ export interface CompiledServer {
   /** Unique within the plan: `sourceId` if given, else `name:<name>`. */
   key: string;
   settings: JobSettings;
+  /** Where the server is listed in the plan file (1-based), for messages that point back at it. */
+  at?: { line: number; col: number };
 }
 
 /**
