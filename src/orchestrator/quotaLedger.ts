@@ -225,7 +225,12 @@ export class QuotaLedger {
     );
   }
 
-  async acquireRunning(account: string, jobId: string, limit: number, now: number): Promise<boolean> {
+  async acquireRunning(
+    account: string,
+    jobId: string,
+    limit: number,
+    now: number,
+  ): Promise<boolean> {
     const reply = await acquireRunningScript.run(
       this.#redis,
       [this.#keys.running(account)],

@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     sourceLock: (account: string, sourceId: string) => `${root}:acct:${account}:src:${sourceId}`,
     /** SET of source ids locked for jobs someone else created. */
     externalLocks: (account: string) => `${root}:acct:${account}:ext-locks`,
+    /** HASH plan id → JSON { wants, at }: each plan's latest claim on the quota, for fair shares. */
+    demand: (account: string) => `${root}:acct:${account}:demand`,
     /** HASH job id → `planId|index`: the jobs the poller watches. */
     tracked: (account: string) => `${root}:acct:${account}:tracked`,
   };

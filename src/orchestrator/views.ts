@@ -7,7 +7,13 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
 
 export type PlanStatus = "pending" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type WaveStatus = PlanStatus;
-export type ServerStatus = "pending" | "creating" | "running" | "succeeded" | "failed" | "cancelled";
+export type ServerStatus =
+  | "pending"
+  | "creating"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled";
 
 export interface HistoryEntry {
   /** Epoch ms. */

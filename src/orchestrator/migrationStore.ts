@@ -1,0 +1,385 @@
+import type { Redis } from "ioredis";
+import type { CompiledPlan } from "../plan/compiledPlan.ts";
+import type { RedisKeys } from "./redisKeys.ts";
+import type {
+  HistoryEntry,
+  PlanStatus,
+  PlanSummary,
+  PlanView,
+  ServerCounts,
+  ServerStatus,
+  ServerView,
+  WaveStatus,
+  WaveSummary,
+} from "./views.ts";
+
+/** History entries kept per server; older ones are trimmed (the log keeps everything). */
+const HISTORY_LIMIT = 200;
+
+/** A plan's record: its spec plus what the dispatcher tracks. */
+export interface PlanRecord {
+  id: string;
+  spec: CompiledPlan;
+  specHash: string;
+  status: PlanStatus;
+  reason?: string;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Index of the wave the dispatcher is on. */
+  wave: number;
+  /** Bumped by retry-failed so that BullMQ job ids, which are kept for a while, are new. */
+  generation: number;
+}
+
+/** A server's record: everything the server job needs to resume after a crash. */
+export interface ServerRecord {
+  index: number;
+  wave: number;
+  key: string;
+  status: ServerStatus;
+  sourceId?: string;
+  name?: string;
+  jobId?: string;
+  jobStatus?: string;
+  businessStatus?: string;
+  progress: number;
+  imageId?: string;
+  attempts: number;
+  restarts: number;
+  errorCode?: string;
+  errorMessage?: string;
+  /** Bytes to copy, from the source's partitions; orders a wave largest first. */
+  sizeBytes: number;
+  /** The job's own ErrorCode and StatusInfo when it lands in InError, as last polled. */
+  jobErrorCode?: string;
+  jobStatusInfo?: string;
+  /** The job's StartTime and EndTime as the service reports them (ISO 8601). */
+  jobStartTime?: string;
+  jobEndTime?: string;
+  /** Set once StartReplicationJob succeeded for the current job. */
+  startRequested: boolean;
+  startedAt?: number;
+  finishedAt?: number;
+  generation: number;
+}
+
+export interface WaveRecord {
+  status: WaveStatus;
+  reason?: string;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+type Patch<T> = { [K in keyof T]?: T[K] | null };
+
+/**
+ * Plans, waves and servers as Redis hashes. Writes are patches of string fields; `null` deletes a
+ * field. Reads turn them back into records and views. Counts are derived, never stored, so they
+ * cannot drift from the servers' own statuses.
+ */
+export class MigrationStore {
+  readonly #redis: Redis;
+  readonly #keys: RedisKeys;
+
+  constructor(redis: Redis, keys: RedisKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  get keys(): RedisKeys {
+    return this.#keys;
+  }
+
+  /** Writes a new plan and its servers in one transaction; false if the id is already taken. */
+  async createPlan(plan: PlanRecord): Promise<boolean> {
+    const planKey = this.#keys.plan(plan.id);
+    const claimed = await this.#redis.hsetnx(planKey, "id", plan.id);
+    // A claimed id without a spec is what a crash mid-submission leaves: finish that submission.
+    if (claimed === 0 && (await this.#redis.hexists(planKey, "spec")) === 1) return false;
+    const multi = this.#redis.multi();
+    multi.hset(planKey, encode(planFields(plan)));
+    let index = 0;
+    plan.spec.waves.forEach((wave, waveIndex) => {
+      multi.hset(this.#keys.wave(plan.id, waveIndex), { status: "pending" });
+      for (const server of wave.servers) {
+        const record: ServerRecord = {
+          index,
+          wave: waveIndex,
+          key: server.key,
+          status: "pending",
+          progress: 0,
+          attempts: 0,
+          restarts: 0,
+          sizeBytes: 0,
+          startRequested: false,
+          generation: 0,
+          ...(server.ref.sourceId ? { sourceId: server.ref.sourceId } : {}),
+          ...(server.ref.name ? { name: server.ref.name } : {}),
+        };
+        multi.hset(this.#keys.server(plan.id, index), encode(record));
+        index++;
+      }
+    });
+    multi.sadd(this.#keys.plans, plan.id);
+    await multi.exec();
+    return true;
+  }
+
+  async planIds(): Promise<string[]> {
+    return (await this.#redis.smembers(this.#keys.plans)).sort();
+  }
+
+  async getPlan(planId: string): Promise<PlanRecord | undefined> {
+    const raw = await this.#redis.hgetall(this.#keys.plan(planId));
+    if (!raw.spec) return undefined;
+    return decodePlan(raw);
+  }
+
+  async updatePlan(
+    planId: string,
+    patch: Patch<Omit<PlanRecord, "id" | "spec" | "specHash">>,
+  ): Promise<void> {
+    await this.#patch(this.#keys.plan(planId), patch);
+  }
+
+  async getWave(planId: string, wave: number): Promise<WaveRecord> {
+    const raw = await this.#redis.hgetall(this.#keys.wave(planId, wave));
+    return decodeWave(raw);
+  }
+
+  async updateWave(planId: string, wave: number, patch: Patch<WaveRecord>): Promise<void> {
+    await this.#patch(this.#keys.wave(planId, wave), patch);
+  }
+
+  async getServer(planId: string, index: number): Promise<ServerRecord | undefined> {
+    const raw = await this.#redis.hgetall(this.#keys.server(planId, index));
+    return raw.key === undefined ? undefined : decodeServer(raw);
+  }
+
+  async getServers(planId: string, indexes: readonly number[]): Promise<ServerRecord[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const index of indexes) pipeline.hgetall(this.#keys.server(planId, index));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.flatMap(([error, raw]) => {
+      if (error) throw error;
+      const fields = raw as Record<string, string>;
+      return fields.key === undefined ? [] : [decodeServer(fields)];
+    });
+  }
+
+  async updateServer(
+    planId: string,
+    index: number,
+    patch: Patch<Omit<ServerRecord, "index" | "wave" | "key">>,
+  ): Promise<void> {
+    await this.#patch(this.#keys.server(planId, index), patch);
+  }
+
+  /** Counts an attempt without a read-modify-write race between daemons. */
+  async incrementServer(
+    planId: string,
+    index: number,
+    field: "attempts" | "restarts",
+  ): Promise<number> {
+    return this.#redis.hincrby(this.#keys.server(planId, index), field, 1);
+  }
+
+  async appendHistory(planId: string, index: number, entry: HistoryEntry): Promise<void> {
+    const key = this.#keys.history(planId, index);
+    await this.#redis
+      .multi()
+      .rpush(key, JSON.stringify(entry))
+      .ltrim(key, -HISTORY_LIMIT, -1)
+      .exec();
+  }
+
+  async summary(planId: string): Promise<PlanSummary | undefined> {
+    const plan = await this.getPlan(planId);
+    if (!plan) return undefined;
+    const servers = await this.getServers(planId, allIndexes(plan.spec));
+    const waves = await this.#waveSummaries(plan, servers);
+    return { ...planHeader(plan), counts: countStatuses(servers), waves };
+  }
+
+  async view(planId: string): Promise<PlanView | undefined> {
+    const plan = await this.getPlan(planId);
+    if (!plan) return undefined;
+    const indexes = allIndexes(plan.spec);
+    const servers = await this.getServers(planId, indexes);
+    const pipeline = this.#redis.pipeline();
+    for (const index of indexes) pipeline.lrange(this.#keys.history(planId, index), 0, -1);
+    const histories = ((await pipeline.exec()) ?? []).map(([, entries]) =>
+      (entries as string[]).map((entry) => JSON.parse(entry) as HistoryEntry),
+    );
+    const summaries = await this.#waveSummaries(plan, servers);
+    const waves = summaries.map((wave) => ({
+      ...wave,
+      servers: servers
+        .filter((server) => server.wave === wave.index)
+        .map((server) => serverView(plan.spec, server, histories[server.index] ?? [])),
+    }));
+    return { ...planHeader(plan), counts: countStatuses(servers), waves };
+  }
+
+  async #waveSummaries(plan: PlanRecord, servers: readonly ServerRecord[]): Promise<WaveSummary[]> {
+    const waves = await Promise.all(
+      plan.spec.waves.map((_, index) => this.getWave(plan.id, index)),
+    );
+    return plan.spec.waves.map((wave, index) => ({
+      name: wave.name,
+      index,
+      ...(waves[index] ?? { status: "pending" as const }),
+      counts: countStatuses(servers.filter((server) => server.wave === index)),
+    }));
+  }
+
+  async #patch(key: string, patch: Record<string, unknown>): Promise<void> {
+    const set: Record<string, string> = {};
+    const unset: string[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (value === null) unset.push(field);
+      else set[field] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const multi = this.#redis.multi();
+    if (Object.keys(set).length > 0) multi.hset(key, set);
+    if (unset.length > 0) multi.hdel(key, ...unset);
+    await multi.exec();
+  }
+}
+
+/** Servers are numbered across the whole plan, wave by wave, in the order the YAML lists them. */
+export function allIndexes(spec: CompiledPlan): number[] {
+  const total = spec.waves.reduce((sum, wave) => sum + wave.servers.length, 0);
+  return Array.from({ length: total }, (_, index) => index);
+}
+
+export function waveIndexes(spec: CompiledPlan, wave: number): number[] {
+  const first = spec.waves.slice(0, wave).reduce((sum, w) => sum + w.servers.length, 0);
+  const count = spec.waves[wave]?.servers.length ?? 0;
+  return Array.from({ length: count }, (_, offset) => first + offset);
+}
+
+export function countStatuses(servers: readonly { status: ServerStatus }[]): ServerCounts {
+  const counts: ServerCounts = {
+    pending: 0,
+    creating: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const server of servers) counts[server.status]++;
+  return counts;
+}
+
+function planHeader(plan: PlanRecord): Omit<PlanSummary, "counts" | "waves"> {
+  return {
+    id: plan.id,
+    name: plan.spec.name,
+    regionId: plan.spec.regionId,
+    account: plan.spec.account,
+    status: plan.status,
+    submittedAt: plan.submittedAt,
+    ...optional("reason", plan.reason),
+    ...optional("startedAt", plan.startedAt),
+    ...optional("finishedAt", plan.finishedAt),
+  };
+}
+
+function serverView(spec: CompiledPlan, server: ServerRecord, history: HistoryEntry[]): ServerView {
+  return {
+    key: server.key,
+    wave: spec.waves[server.wave]?.name ?? String(server.wave),
+    status: server.status,
+    progress: server.progress,
+    attempts: server.attempts,
+    restarts: server.restarts,
+    history,
+    ...optional("sourceId", server.sourceId),
+    ...optional("name", server.name),
+    ...optional("jobId", server.jobId),
+    ...optional("jobStatus", server.jobStatus),
+    ...optional("businessStatus", server.businessStatus),
+    ...optional("imageId", server.imageId),
+    ...optional("startedAt", server.startedAt),
+    ...optional("finishedAt", server.finishedAt),
+    ...(server.errorCode
+      ? { lastError: { code: server.errorCode, message: server.errorMessage ?? "" } }
+      : {}),
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function planFields(plan: PlanRecord): Record<string, unknown> {
+  return { ...plan, spec: JSON.stringify(plan.spec) };
+}
+
+function encode(record: object): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (value === undefined || value === null) continue;
+    fields[field] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return fields;
+}
+
+const int = (value: string | undefined): number | undefined =>
+  value === undefined || value === "" ? undefined : Number(value);
+
+function decodePlan(raw: Record<string, string>): PlanRecord {
+  return {
+    id: raw.id ?? "",
+    spec: JSON.parse(raw.spec ?? "{}") as CompiledPlan,
+    specHash: raw.specHash ?? "",
+    status: (raw.status ?? "pending") as PlanStatus,
+    submittedAt: int(raw.submittedAt) ?? 0,
+    wave: int(raw.wave) ?? 0,
+    generation: int(raw.generation) ?? 0,
+    ...optional("reason", raw.reason),
+    ...optional("startedAt", int(raw.startedAt)),
+    ...optional("finishedAt", int(raw.finishedAt)),
+  };
+}
+
+function decodeWave(raw: Record<string, string>): WaveRecord {
+  return {
+    status: (raw.status ?? "pending") as WaveStatus,
+    ...optional("reason", raw.reason),
+    ...optional("startedAt", int(raw.startedAt)),
+    ...optional("finishedAt", int(raw.finishedAt)),
+  };
+}
+
+function decodeServer(raw: Record<string, string>): ServerRecord {
+  return {
+    index: int(raw.index) ?? 0,
+    wave: int(raw.wave) ?? 0,
+    key: raw.key ?? "",
+    status: (raw.status ?? "pending") as ServerStatus,
+    progress: int(raw.progress) ?? 0,
+    attempts: int(raw.attempts) ?? 0,
+    restarts: int(raw.restarts) ?? 0,
+    sizeBytes: int(raw.sizeBytes) ?? 0,
+    startRequested: raw.startRequested === "true",
+    generation: int(raw.generation) ?? 0,
+    ...optional("sourceId", raw.sourceId),
+    ...optional("name", raw.name),
+    ...optional("jobId", raw.jobId),
+    ...optional("jobStatus", raw.jobStatus),
+    ...optional("businessStatus", raw.businessStatus),
+    ...optional("imageId", raw.imageId),
+    ...optional("errorCode", raw.errorCode),
+    ...optional("jobErrorCode", raw.jobErrorCode),
+    ...optional("jobStatusInfo", raw.jobStatusInfo),
+    ...optional("jobStartTime", raw.jobStartTime),
+    ...optional("jobEndTime", raw.jobEndTime),
+    ...optional("errorMessage", raw.errorMessage),
+    ...optional("startedAt", int(raw.startedAt)),
+    ...optional("finishedAt", int(raw.finishedAt)),
+  };
+}

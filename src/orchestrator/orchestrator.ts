@@ -1,0 +1,184 @@
+import { type Job, Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { type Clock, systemClock } from "../platform/clock.ts";
+import type { MigrationEvents } from "../platform/events.ts";
+import { backoffDelay } from "../smc/retry.ts";
+import type { Account, OrchestratorContext, OrchestratorSettings } from "./context.ts";
+import { processPlanJob } from "./dispatcher.ts";
+import {
+  type ControlJobName,
+  type PlanJobData,
+  QUEUE_NAMES,
+  type ServerJobData,
+} from "./jobCatalogue.ts";
+import { MigrationStore } from "./migrationStore.ts";
+import { createMigrations } from "./migrations.ts";
+import { pollTrackedJobs } from "./poller.ts";
+import { QuotaLedger } from "./quotaLedger.ts";
+import { reconcileAccounts } from "./reconciler.ts";
+import { redisKeys } from "./redisKeys.ts";
+import { processServerJob } from "./serverJob.ts";
+import type { Migrations } from "./views.ts";
+
+export interface OrchestratorOptions {
+  /** A connection for our own keys; BullMQ workers open their own from `redisUrl`-style duplicates. */
+  redis: Redis;
+  /** The one hash-tagged prefix for every queue and key. @default "{smc-waves}" */
+  prefix: string;
+  accounts: ReadonlyMap<string, Account>;
+  settings: OrchestratorSettings;
+  events: MigrationEvents;
+  logger: Logger;
+  /** The world's clock; pass the emulator's scaled clock to run against it. @default systemClock */
+  clock?: Clock;
+  random?: () => number;
+  /** False to only submit and read (the CLI): no workers, no schedulers. @default true */
+  runWorkers?: boolean;
+}
+
+export interface Orchestrator {
+  migrations: Migrations;
+  queues: OrchestratorContext["queues"];
+  /** Stops taking work, lets active steps finish for up to `drainTimeoutMs`, then closes. */
+  close(drainTimeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the orchestrator: queues, store, ledger, and (unless `runWorkers` is false) the workers
+ * and the poll and reconcile schedulers. Every daemon runs the same; they share work through
+ * Redis alone, with no leader.
+ */
+export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
+  const { redis, prefix, settings, logger } = options;
+  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const queueOptions = { connection, prefix };
+  const retention = {
+    removeOnComplete: {
+      age: Math.ceil(settings.keepCompleted.ageMs / 1000),
+      count: settings.keepCompleted.count,
+    },
+    removeOnFail: { age: Math.ceil(settings.keepFailed.ageMs / 1000) },
+  };
+  const queues = {
+    plans: new Queue<PlanJobData>(QUEUE_NAMES.plans, {
+      ...queueOptions,
+      defaultJobOptions: retention,
+    }),
+    servers: new Queue<ServerJobData>(QUEUE_NAMES.servers, {
+      ...queueOptions,
+      defaultJobOptions: {
+        ...retention,
+        attempts: settings.retry.maxAttempts,
+        backoff: { type: "smc" },
+      },
+    }),
+    control: new Queue(QUEUE_NAMES.control, {
+      ...queueOptions,
+      defaultJobOptions: { ...retention, removeOnComplete: { count: 100 } },
+    }),
+  };
+  const keys = redisKeys(prefix);
+  const ctx: OrchestratorContext = {
+    redis,
+    prefix,
+    store: new MigrationStore(redis, keys),
+    ledger: new QuotaLedger(redis, keys),
+    accounts: options.accounts,
+    clock: options.clock ?? systemClock,
+    realClock: systemClock,
+    random: options.random ?? Math.random,
+    events: options.events,
+    logger,
+    settings,
+    queues,
+  };
+
+  const workers: Worker[] = [];
+  if (options.runWorkers !== false) {
+    await reconcileAccounts(ctx).catch((error: unknown) =>
+      logger.error({ err: error }, "first reconcile failed; the scheduler retries"),
+    );
+    const workerOptions = {
+      connection,
+      prefix,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
+      // Parked step jobs count a start each time they wake; only stalls after a crash count here.
+      maxStalledCount: 10,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          backoffDelay(attemptsMade, settings.retry, ctx.random),
+      },
+    };
+    workers.push(
+      new Worker<PlanJobData>(QUEUE_NAMES.plans, (job, token) => processPlanJob(ctx, job, token), {
+        ...workerOptions,
+        concurrency: 5,
+      }),
+      new Worker<ServerJobData>(
+        QUEUE_NAMES.servers,
+        (job, token) => processServerJob(ctx, job, token),
+        {
+          ...workerOptions,
+          concurrency: settings.concurrency,
+        },
+      ),
+      new Worker(QUEUE_NAMES.control, (job: Job) => runControlJob(ctx, job), {
+        ...workerOptions,
+        concurrency: 2,
+      }),
+    );
+    for (const worker of workers) {
+      worker.on("failed", (job, error) =>
+        logger.warn({ queue: worker.name, jobId: job?.id, err: error }, "step failed"),
+      );
+      worker.on("error", (error) =>
+        logger.error({ queue: worker.name, err: error }, "worker error"),
+      );
+    }
+    // Idempotent: every daemon upserts the same two schedulers at boot, and one pending job each remains.
+    await queues.control.upsertJobScheduler(
+      "poll",
+      { every: settings.pollIntervalMs },
+      { name: "poll" },
+    );
+    await queues.control.upsertJobScheduler(
+      "reconcile",
+      { every: settings.reconcileIntervalMs },
+      { name: "reconcile" },
+    );
+  }
+
+  return {
+    migrations: createMigrations(ctx),
+    queues,
+    async close(drainTimeoutMs = 30_000) {
+      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const deadline = new AbortController();
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        systemClock.sleep(drainTimeoutMs, deadline.signal).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      deadline.abort();
+      // worker.close() has no timeout of its own; past the bound, force it and let stalled-job
+      // recovery hand the active steps to another daemon.
+      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      connection.disconnect();
+    },
+  };
+}
+
+async function runControlJob(ctx: OrchestratorContext, job: Job): Promise<void> {
+  const name = job.name as ControlJobName;
+  switch (name) {
+    case "poll":
+      return pollTrackedJobs(ctx, job.timestamp + (job.opts.delay ?? 0));
+    case "reconcile":
+      return reconcileAccounts(ctx);
+  }
+}

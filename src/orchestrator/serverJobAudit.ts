@@ -1,0 +1,43 @@
+import type { OrchestratorContext } from "./context.ts";
+import { serverJobId } from "./jobCatalogue.ts";
+import type { PlanRecord, ServerRecord } from "./migrationStore.ts";
+
+/** How often a plan checks that each in-flight server still has a live BullMQ job. */
+const AUDIT_INTERVAL_MS = 60_000;
+
+/**
+ * The safety net under "nothing lost": a server that is creating or running must have a BullMQ
+ * job that will act on it. A job can be gone (removed by hand, evicted), failed (past
+ * maxStalledCount after repeated crashes) or completed early; either would strand the server forever, so it is put
+ * back. Runs at most once a minute per plan.
+ */
+export async function auditServerJobs(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  servers: readonly ServerRecord[],
+): Promise<void> {
+  const now = ctx.realClock.now();
+  const planKey = ctx.store.keys.plan(plan.id);
+  const last = Number(await ctx.redis.hget(planKey, "auditedAt"));
+  if (Number.isFinite(last) && now - last < AUDIT_INTERVAL_MS) return;
+  await ctx.redis.hset(planKey, "auditedAt", String(now));
+
+  for (const server of servers) {
+    if (server.status !== "creating" && server.status !== "running") continue;
+    const jobId = serverJobId(plan.id, server.index, server.generation);
+    const job = await ctx.queues.servers.getJob(jobId);
+    const data = { planId: plan.id, index: server.index, generation: server.generation };
+    const bindings = { plan: plan.id, server: server.key, jobId };
+    if (!job) {
+      ctx.logger.warn(bindings, "in-flight server had no BullMQ job; adding it again");
+      await ctx.queues.servers.add("server", data, { jobId });
+    } else if (await job.isFailed()) {
+      ctx.logger.warn(bindings, "in-flight server's BullMQ job had failed; retrying it");
+      await job.retry();
+    } else if (await job.isCompleted()) {
+      ctx.logger.warn(bindings, "in-flight server's BullMQ job had completed; adding it again");
+      await job.remove();
+      await ctx.queues.servers.add("server", data, { jobId });
+    }
+  }
+}
