@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** The emulator's own view: jobs per source, from its timeline. */
+function jobsPerSource(h: Harness): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const job of h.emulator.timeline())
+    counts.set(job.sourceId, (counts.get(job.sourceId) ?? 0) + 1);
+  return counts;
+}
+
+describe("orchestrator against the emulator", () => {
+  it("migrates every server of three waves within a quota of 5, one job per source", async () => {
+    harness = await startHarness({ sources: 20, quota: 5 });
+    const plan = await planOverSources(harness.client, "three-waves", [6, 4, 5]);
+    const daemon = await harness.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+
+    const view = await daemon.migrations.getPlan(planId);
+    const servers = view?.waves.flatMap((wave) => wave.servers) ?? [];
+    expect(servers).toHaveLength(15);
+    expect(
+      servers.every((server) => server.status === "succeeded" && server.imageId?.startsWith("m-")),
+    ).toBe(true);
+
+    const stats = harness.emulator.stats();
+    expect(stats.highWater.existingJobs).toBeLessThanOrEqual(5);
+    expect(stats.highWater.unfinishedJobsPerSource).toBe(1);
+    expect(stats.jobsCreated).toBe(15);
+    expect(stats.jobsDeleted).toBe(15);
+    expect([...jobsPerSource(harness).values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it("never lets waves overlap: each wave's first create comes after the previous wave's last finish", async () => {
+    harness = await startHarness({ sources: 12, quota: 10 });
+    const plan = await planOverSources(harness.client, "ordered", [4, 4]);
+    const daemon = await harness.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+    const view = await daemon.migrations.getPlan(planId);
+    const sourcesOf = (wave: number) =>
+      new Set(view?.waves[wave]?.servers.map((server) => server.sourceId));
+    const timeline = harness.emulator.timeline();
+    const first = timeline.filter((job) => sourcesOf(0).has(job.sourceId));
+    const second = timeline.filter((job) => sourcesOf(1).has(job.sourceId));
+    const lastFinishOfFirst = Math.max(...first.map((job) => Date.parse(job.finishedAt ?? "")));
+    const firstCreateOfSecond = Math.min(...second.map((job) => Date.parse(job.createdAt)));
+    expect(firstCreateOfSecond).toBeGreaterThanOrEqual(lastFinishOfFirst);
+  });
+});
