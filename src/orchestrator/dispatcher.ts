@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import { matchSources } from "../plan/resolveSources.ts";
 import { decideWave, orderForStart } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
 import type { OrchestratorContext } from "./context.ts";
@@ -7,7 +8,7 @@ import { countStatuses, type PlanRecord, waveIndexes } from "./migrationStore.ts
 import { planShare } from "./planShare.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
-import { resolveWaveSources } from "./waveSources.ts";
+import { sourceBytes } from "./sourceBytes.ts";
 
 /** How long a paused plan sleeps between looks; resume wakes it at once. */
 const PAUSED_RECHECK_MS = 60_000;
@@ -105,19 +106,26 @@ async function startWave(
   const account = ctx.accounts.get(plan.spec.account);
   if (!wave || !account) return;
   const servers = await ctx.store.getServers(plan.id, waveIndexes(plan.spec, waveIndex));
-  const sources = await account.client.describeAllSourceServers({});
-  const resolutions = resolveWaveSources(wave, servers, sources);
+  // One listing per wave (50 sources a call) resolves names and gives every source's size.
+  const { sources, problems } = matchSources(
+    plan.spec,
+    await account.client.describeAllSourceServers({}),
+  );
   for (const server of servers) {
-    const resolution = resolutions.get(server.index);
-    if (!resolution || server.status !== "pending") continue;
-    if (resolution.ok) {
+    if (server.status !== "pending") continue;
+    const source = sources.get(server.key);
+    if (source) {
       await ctx.store.updateServer(plan.id, server.index, {
-        sourceId: resolution.sourceId,
-        name: resolution.name,
-        sizeBytes: resolution.sizeBytes,
+        sourceId: source.sourceId,
+        name: source.name,
+        sizeBytes: sourceBytes(source),
       });
     } else {
-      await new ServerOutcome(ctx, plan, server).fail(resolution.code, resolution.message);
+      const problem = problems.find((candidate) => candidate.key === server.key);
+      await new ServerOutcome(ctx, plan, server).fail(
+        "Plan.SourceUnresolved",
+        problem?.message ?? `no source server matches ${server.key}`,
+      );
     }
   }
   await ctx.store.updateWave(plan.id, waveIndex, { status: "running", startedAt: ctx.clock.now() });
