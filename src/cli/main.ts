@@ -5,7 +5,10 @@
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  emulator: { summary: "run a local SMC emulator (real HTTP, signed API)", load: () => import("./emulatorCommand.ts") },
+  emulator: {
+    summary: "run a local SMC emulator (real HTTP, signed API)",
+    load: () => import("./emulatorCommand.ts"),
+  },
 };
 
 function usage(): string {
