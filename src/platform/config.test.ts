@@ -52,6 +52,8 @@ describe("loadConfig", () => {
         reconcileIntervalMs: 300_000,
         concurrency: 20,
         drainTimeoutMs: 30_000,
+        lockDurationMs: 60_000,
+        stalledIntervalMs: 30_000,
         keepCompleted: { ageMs: 7 * 86_400_000, count: 10_000 },
         keepFailed: { ageMs: 30 * 86_400_000 },
       },

@@ -62,6 +62,8 @@ const orchestrator = z.strictObject({
   reconcileInterval: duration.default("5m"),
   concurrency: int(1, 1000).default(20),
   drainTimeout: duration.default("30s"),
+  lockDuration: duration.default("60s"),
+  stalledInterval: duration.default("30s"),
   keepCompleted: z
     .strictObject({ age: duration.default("7d"), count: int(0).default(10_000) })
     .prefault({}),
@@ -124,6 +126,13 @@ export interface OrchestratorConfig {
   concurrency: number;
   /** How long SIGTERM waits for running steps before closing hard, milliseconds. @default 30_000 */
   drainTimeoutMs: number;
+  /**
+   * BullMQ's lock on a step being processed, milliseconds: well above the slowest step (a few SMC
+   * calls). A daemon that dies mid-step gives its steps up after this long. @default 60_000
+   */
+  lockDurationMs: number;
+  /** How often each daemon looks for steps whose daemon died, milliseconds. @default 30_000 */
+  stalledIntervalMs: number;
   /** Retention of completed BullMQ jobs. @default { ageMs: 7 days, count: 10_000 } */
   keepCompleted: { ageMs: number; count: number };
   /** Retention of failed BullMQ jobs. @default { ageMs: 30 days } */
@@ -193,6 +202,8 @@ export function compileConfig(config: ValidatedConfig, token: string | undefined
       reconcileIntervalMs: ms(o.reconcileInterval),
       concurrency: o.concurrency,
       drainTimeoutMs: ms(o.drainTimeout),
+      lockDurationMs: ms(o.lockDuration),
+      stalledIntervalMs: ms(o.stalledInterval),
       keepCompleted: { ageMs: ms(o.keepCompleted.age), count: o.keepCompleted.count },
       keepFailed: { ageMs: ms(o.keepFailed.age) },
     },
