@@ -5,9 +5,25 @@
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  daemon: {
+    summary: "run the workers and the HTTP API as a long-lived service",
+    load: () => import("./daemonCommand.ts"),
+  },
   emulator: {
     summary: "run a local SMC emulator (real HTTP, signed API)",
     load: () => import("./emulatorCommand.ts"),
+  },
+  validate: {
+    summary: "check a wave plan; every problem as file:line:col",
+    load: () => import("./validateCommand.ts"),
+  },
+  plan: {
+    summary: "dry run of a wave plan: start order, job parameters, windows, quota",
+    load: () => import("./planCommand.ts"),
+  },
+  schema: {
+    summary: "print the wave plan's JSON Schema (for editors)",
+    load: () => import("./schemaCommand.ts"),
   },
 };
 

@@ -72,15 +72,13 @@ function compileServer(
   server: RawServer,
   at: Position,
 ): CompiledServer {
-  const { sourceId, name, jobName, ...own } = server;
+  const { sourceId, name, ...own } = server;
   const merged = mergeSettings([...inherited, own]);
   const ref = sourceId !== undefined ? { sourceId } : { name: name ?? "" };
-  const settings = toJobSettings(merged);
-  if (jobName !== undefined) settings.name = jobName;
   return {
     ref,
     key: sourceId ?? `name:${name ?? ""}`,
-    settings,
+    settings: toJobSettings(merged),
     at: { line: at.line, col: at.col },
   };
 }

@@ -3,7 +3,7 @@ import { asList, asRecord, effectiveSettings, type SettingsLayer } from "./effec
 import type { Position } from "./planDocument.ts";
 import { type Finding, type PlanPath, quoteName, quoteValue } from "./planProblem.ts";
 import { effectiveServerRules, settingsLayerRules } from "./serverRules.ts";
-import { cronProblem, timezoneProblem } from "./waveWindow.ts";
+import { cronProblem, timezoneProblem } from "./windowProblems.ts";
 
 /** Poll no faster than each second (the API throttles) and no slower than hourly. */
 const POLL_RANGE_MS = [1_000, 3_600_000] as const;
@@ -34,7 +34,6 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
 
   const waveNames = new Map<string, PlanPath>();
   const serverKeys = new Map<string, PlanPath>();
-  const jobNames = new Map<string, PlanPath>();
   const instanceIds = new Map<string, PlanPath>();
   let serverCount = 0;
 
@@ -68,7 +67,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
       const server = asRecord(serverValue);
       if (server === undefined) return;
       const serverPath: PlanPath = [...wavePath, "servers", serverIndex];
-      const { sourceId, name, jobName } = server;
+      const { sourceId, name } = server;
       const hasId = sourceId !== undefined;
       const hasName = name !== undefined;
       if (hasId === hasName) {
@@ -101,17 +100,6 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
           context,
           (line) =>
             `Server ${quoteName(label)} is already listed at line ${line}; a source can have only one unfinished job, so a second entry is certain to fail`,
-        );
-      }
-      if (typeof jobName === "string") {
-        noteUnique(
-          findings,
-          jobNames,
-          jobName,
-          [...serverPath, "jobName"],
-          context,
-          (line) =>
-            `Job name ${quoteName(jobName)} is already used at line ${line}; SMC job names are unique per account`,
         );
       }
       const layer: SettingsLayer = { path: serverPath, value: server };

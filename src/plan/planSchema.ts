@@ -139,7 +139,6 @@ const serverSchema = z
       name: smcName(
         "Source server name, resolved to a SourceId through DescribeSourceServers.",
       ).optional(),
-      jobName: smcName("Name of this server's replication job (unique per account).").optional(),
       ...jobSettingsShape,
     },
     { error: "a mapping with `sourceId` or `name` and job settings" },
@@ -208,10 +207,16 @@ const policySchema = z
   )
   .describe("How the plan runs.");
 
+/** Plan names become ids in BullMQ and in SMC job names (`sw-<plan>-<n>`), so they stay plain. */
+const PLAN_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{1,63}$/;
+const PLAN_NAME_PHRASE = "2–64 characters: a letter first, then letters, digits, `_` or `-`";
+
 export const planSchema = z
   .strictObject(
     {
-      name: smcName("Unique plan name."),
+      name: text(PLAN_NAME_PHRASE, PLAN_NAME_PATTERN).describe(
+        "Unique plan name; it becomes the plan's id in queues and SMC job names.",
+      ),
       regionId: text("a region id such as `cn-hangzhou`", /^[a-z]{2,}-[a-z0-9-]+$/).describe(
         "Target region of every job.",
       ),

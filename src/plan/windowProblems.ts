@@ -1,6 +1,5 @@
 import { CronExpressionParser } from "cron-parser";
 import { closestName } from "./closestName.ts";
-import type { WaveWindow } from "./compiledPlan.ts";
 import { quoteName, quoteValue } from "./planProblem.ts";
 
 /** Why `timezone` is not an IANA zone Intl knows, with a near miss if there is one; undefined if fine. */
@@ -31,15 +30,4 @@ export function cronProblem(cron: string, timezone: string, now: number): string
     const reason = error instanceof Error ? error.message : String(error);
     return `Invalid cron ${quoteValue(cron)}: ${reason}`;
   }
-}
-
-/** Epoch ms of the next `count` openings of `window` after `from`. */
-export function nextWindowOpenings(window: WaveWindow, from: number, count: number): number[] {
-  const expression = CronExpressionParser.parse(window.cron, {
-    currentDate: from,
-    tz: window.timezone,
-  });
-  const openings: number[] = [];
-  for (let index = 0; index < count; index += 1) openings.push(expression.next().getTime());
-  return openings;
 }

@@ -1,0 +1,154 @@
+/**
+ * `smc-waves plan PLAN.yaml [--online] [--json]`: a dry run. Per wave: the servers in start order, the
+ * CreateReplicationJob parameters each would get, the next openings of its window and the quota
+ * it holds. Nothing is created.
+ */
+import { parseArgs } from "node:util";
+import { checkPlanOnline } from "../plan/checkPlanOnline.ts";
+import { type DryRun, dryRun } from "../plan/dryRun.ts";
+import { loadPlanFile } from "../plan/loadPlanFile.ts";
+import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
+import type { SourceServer } from "../smc/types.ts";
+import { smcClientFromEnv } from "./smcFromEnv.ts";
+
+const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json]
+
+Dry run: what the plan will do, wave by wave, without creating anything.
+Exit status: 0 when the plan is clean, 1 when it has problems, 2 on bad usage.
+
+options:
+  --online    resolve sources through SMC (names → SourceIds, sizes for largest-first order) and
+              run validate's online checks; SMC settings as for 'smc-waves validate --online'
+  --json      print the dry run as JSON
+  -h, --help  this help`;
+
+export async function run(args: string[]): Promise<number> {
+  let values: { online?: boolean; json?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        online: { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    console.error(
+      `smc-waves plan: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`,
+    );
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) {
+    console.error(`smc-waves plan: give exactly one plan file\n\n${HELP}`);
+    return 2;
+  }
+  const now = Date.now();
+  const { plan, problems } = await loadPlanFile(file, now);
+  if (plan === undefined) {
+    for (const problem of problems) console.log(formatProblem(problem));
+    console.error(
+      `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}; fix them first ('smc-waves validate ${file}')`,
+    );
+    return 1;
+  }
+  let sources: Map<string, SourceServer> | undefined;
+  if (values.online) {
+    try {
+      const client = await smcClientFromEnv(plan.regionId);
+      try {
+        const online = await checkPlanOnline(plan, client);
+        sources = online.sources;
+        for (const problem of online.problems) {
+          problems.push({
+            file,
+            line: problem.at?.line ?? 1,
+            col: problem.at?.col ?? 1,
+            path: problem.path,
+            message: problem.message,
+          });
+        }
+      } finally {
+        client.close();
+      }
+    } catch (error) {
+      console.error(
+        `smc-waves plan: cannot check online: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 1;
+    }
+  }
+  const result = dryRun(plan, { now, ...(sources ? { sources } : {}) });
+  if (values.json) console.log(JSON.stringify({ ...result, problems }, null, 2));
+  else console.log(formatDryRun(result, problems));
+  return problems.length > 0 ? 1 : 0;
+}
+
+const GIB = 1024 ** 3;
+/** Parameter lines wrap here so a server's call reads as a block, not one 600-column line. */
+const LINE_WIDTH = 100;
+
+function wrap(words: readonly string[], first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of words) {
+    const fresh = line === first || line === rest;
+    if (!fresh && line.length + 1 + word.length > LINE_WIDTH) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += fresh ? word : ` ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The dry run as an operator reads it before a weekend. */
+export function formatDryRun(run: DryRun, problems: readonly PlanProblem[]): string {
+  const lines = [
+    `plan ${run.name}: region ${run.regionId}, account ${run.account}, ${run.waves.length} waves run one after another`,
+    `quota: holds at most ${run.quota} replication job${run.quota === 1 ? "" : "s"} at once (maxJobs ${run.maxJobs})`,
+  ];
+  run.waves.forEach((wave, index) => {
+    lines.push(
+      "",
+      `wave ${index + 1}/${run.waves.length} ${wave.name}: ${wave.servers.length} servers, holds ${wave.quota} quota slot${wave.quota === 1 ? "" : "s"}`,
+    );
+    lines.push(`  order: ${wave.order}${wave.orderNote ? ` (${wave.orderNote})` : ""}`);
+    if (wave.notBefore) lines.push(`  not before: ${wave.notBefore}`);
+    if (wave.window) {
+      lines.push(
+        `  window: "${wave.window.cron}" in ${wave.window.timezone}, open ${wave.window.duration}; next openings:`,
+      );
+      for (const opening of wave.window.nextOpenings) lines.push(`    ${opening}`);
+    } else {
+      lines.push("  window: none (jobs start as soon as quota allows)");
+    }
+    wave.servers.forEach((server, position) => {
+      const size =
+        server.sizeBytes === undefined
+          ? ""
+          : `, ${(server.sizeBytes / GIB).toFixed(0)} GiB to copy`;
+      lines.push(
+        `  ${position + 1}. ${server.label}${server.sourceId ? ` (${server.sourceId}${size})` : ""}`,
+      );
+      const parameters = Object.entries(server.parameters).map(
+        ([name, value]) => `${name}=${value}`,
+      );
+      lines.push(...wrap(["CreateReplicationJob", ...parameters], "     ", "       "));
+    });
+  });
+  if (problems.length > 0) {
+    lines.push("", `${problems.length} problem${problems.length === 1 ? "" : "s"}:`);
+    for (const problem of problems) lines.push(formatProblem(problem));
+  }
+  return lines.join("\n");
+}

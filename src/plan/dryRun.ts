@@ -1,0 +1,138 @@
+import { sourceBytes } from "../orchestrator/sourceBytes.ts";
+import { orderForStart } from "../scheduler/waveDecision.ts";
+import { nextOpenings } from "../scheduler/waveWindow.ts";
+import { encodeCreateReplicationJob } from "../smc/rpcEncoding.ts";
+import type { SourceServer } from "../smc/types.ts";
+import type { CompiledPlan, CompiledServer, CompiledWave } from "./compiledPlan.ts";
+import { formatDuration } from "./duration.ts";
+import { isoSeconds } from "./serverRules.ts";
+
+/** Openings of a wave's window the dry run lists. */
+const OPENINGS_SHOWN = 3;
+/** What the service defaults ValidTime to when the plan gives none (contract §3). */
+const SERVICE_DEFAULT_VALID = "30d";
+
+export interface DryRunServer {
+  key: string;
+  /** The source's name, or the plan's reference when the source is not known. */
+  label: string;
+  sourceId?: string;
+  /** Bytes the job copies (every partition), when the source is known. */
+  sizeBytes?: number;
+  /** CreateReplicationJob parameters by their service names; run-time values in `<…>`. */
+  parameters: Record<string, string>;
+}
+
+export interface DryRunWave {
+  name: string;
+  order: "largestFirst" | "asListed";
+  /** Set when the order shown is not the order that will run (sizes unknown without --online). */
+  orderNote?: string;
+  notBefore?: string;
+  window?: { cron: string; timezone: string; duration: string; nextOpenings: string[] };
+  /** Quota slots the wave can hold at once: min(maxJobs, servers). */
+  quota: number;
+  servers: DryRunServer[];
+}
+
+export interface DryRun {
+  name: string;
+  regionId: string;
+  account: string;
+  maxJobs: number;
+  /** Most quota slots the plan holds at once; waves run one after another. */
+  quota: number;
+  waves: DryRunWave[];
+}
+
+export interface DryRunOptions {
+  /** Epoch ms the openings are counted from (or the wave's notBefore, if later). */
+  now: number;
+  /** Server key → source, from `checkPlanOnline`; without it names stay unresolved. */
+  sources?: ReadonlyMap<string, SourceServer>;
+}
+
+/** "What will happen": per wave, the start order, each job's parameters, windows and quota. */
+export function dryRun(plan: CompiledPlan, options: DryRunOptions): DryRun {
+  const waves = plan.waves.map((wave) => dryRunWave(plan, wave, options));
+  return {
+    name: plan.name,
+    regionId: plan.regionId,
+    account: plan.account,
+    maxJobs: plan.policy.maxJobs,
+    quota: Math.max(0, ...waves.map((wave) => wave.quota)),
+    waves,
+  };
+}
+
+function dryRunWave(plan: CompiledPlan, wave: CompiledWave, options: DryRunOptions): DryRunWave {
+  const { sources } = options;
+  const entries = wave.servers.map((server, index) => {
+    const source = sources?.get(server.key);
+    return { server, source, index, sizeBytes: source === undefined ? 0 : sourceBytes(source) };
+  });
+  const sized = sources !== undefined && entries.every((entry) => entry.source !== undefined);
+  const order = sized ? wave.order : "asListed";
+  const result: DryRunWave = {
+    name: wave.name,
+    order: wave.order,
+    quota: Math.min(plan.policy.maxJobs, wave.servers.length),
+    servers: orderForStart(entries, order).map(({ server, source }) =>
+      dryRunServer(plan, server, source),
+    ),
+  };
+  if (wave.order === "largestFirst" && !sized) {
+    result.orderNote = "shown as listed: largest first needs source sizes (--online)";
+  }
+  if (wave.notBefore !== undefined) result.notBefore = isoSeconds(wave.notBefore);
+  if (wave.window !== undefined) {
+    const from = Math.max(options.now, wave.notBefore ?? options.now);
+    result.window = {
+      cron: wave.window.cron,
+      timezone: wave.window.timezone,
+      duration: formatDuration(wave.window.durationMs),
+      nextOpenings: nextOpenings(wave.window, from, OPENINGS_SHOWN).map((at) =>
+        formatInZone(at, wave.window?.timezone ?? "UTC"),
+      ),
+    };
+  }
+  return result;
+}
+
+function dryRunServer(
+  plan: CompiledPlan,
+  server: CompiledServer,
+  source: SourceServer | undefined,
+): DryRunServer {
+  const { validForMs, ...settings } = server.settings;
+  const validFor = validForMs === undefined ? SERVICE_DEFAULT_VALID : formatDuration(validForMs);
+  const parameters = encodeCreateReplicationJob({
+    ...settings,
+    regionId: plan.regionId,
+    sourceId:
+      source?.sourceId ?? `<${server.ref.name ?? server.ref.sourceId ?? ""} resolved at run time>`,
+    name: "<set by smc-waves>",
+    validTime: `<creation + ${validFor}>`,
+  });
+  const result: DryRunServer = {
+    key: server.key,
+    label: source?.name ?? server.ref.name ?? server.ref.sourceId ?? server.key,
+    parameters,
+  };
+  if (source !== undefined) {
+    result.sourceId = source.sourceId;
+    result.sizeBytes = sourceBytes(source);
+  }
+  return result;
+}
+
+/** `2026-11-20 22:00 Asia/Shanghai (2026-11-20T14:00:00Z)`: local time as the cron means it, and UTC. */
+function formatInZone(epochMs: number, timezone: string): string {
+  // The sv-SE locale formats as ISO-like `YYYY-MM-DD HH:mm`.
+  const local = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: timezone,
+    dateStyle: "short",
+    timeStyle: "short",
+  }).format(epochMs);
+  return `${local} ${timezone} (${isoSeconds(epochMs)})`;
+}
