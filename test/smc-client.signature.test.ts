@@ -165,4 +165,20 @@ describe("SmcClient signing over real HTTP", () => {
     const used = new Set(server.requests.slice(-5).map((r) => r.connection));
     expect(used.size).toBe(1);
   });
+
+  it("caps open connections at maxSockets and queues the rest", async () => {
+    server.setHandler((_request, res) => json(res, 200, { RequestId: "r" }));
+    const smc = new SmcClient({
+      endpoint: server.url,
+      maxSockets: 2,
+      credentials: { accessKeyId: "testid", accessKeySecret: "testsecret" },
+    });
+    const before = server.connections();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => smc.startReplicationJob({ jobId: `j-${i}` })),
+    );
+    smc.close();
+    expect(server.connections() - before).toBe(2);
+    expect(server.requests.slice(-10).every((r) => r.signatureValid)).toBe(true);
+  });
 });

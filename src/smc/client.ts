@@ -79,6 +79,12 @@ export interface SmcClientOptions {
   method?: HttpMethod;
   /** Deadline of a whole call, connect to last byte, in real ms. @default 10000 */
   timeoutMs?: number;
+  /**
+   * Connections open at once to the endpoint; further calls wait in the agent's queue (their
+   * `timeoutMs` includes that wait). The service throttles bursts long before this matters.
+   * @default 64
+   */
+  maxSockets?: number;
   /** `RegionId` of `createReplicationJob` when the request leaves it out (the target region). */
   regionId?: string;
   /** `SignatureNonce` source; must be unique per request. @default crypto.randomUUID */
@@ -108,7 +114,11 @@ export class SmcClient {
   constructor(options: SmcClientOptions) {
     this.endpoint = options.endpoint ?? DEFAULT_SMC_ENDPOINT;
     this.method = options.method ?? "POST";
-    this.#transport = new HttpTransport(this.endpoint, options.timeoutMs ?? 10_000);
+    this.#transport = new HttpTransport(
+      this.endpoint,
+      options.timeoutMs ?? 10_000,
+      options.maxSockets ?? 64,
+    );
     this.#credentials = options.credentials;
     this.#regionId = options.regionId;
     this.#nonce = options.nonce ?? randomUUID;

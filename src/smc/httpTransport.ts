@@ -48,7 +48,7 @@ export class HttpTransport {
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
 
-  constructor(endpoint: string, timeoutMs: number) {
+  constructor(endpoint: string, timeoutMs: number, maxSockets: number) {
     let url: URL;
     try {
       url = new URL(endpoint);
@@ -66,7 +66,10 @@ export class HttpTransport {
       throw new RangeError(`SMC timeoutMs must be above 0 ms, got ${timeoutMs}`);
     this.#url = url;
     this.#timeoutMs = timeoutMs;
-    const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    if (!(Number.isInteger(maxSockets) && maxSockets > 0)) {
+      throw new RangeError(`SMC maxSockets must be a whole number above 0, got ${maxSockets}`);
+    }
+    const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS, maxSockets };
     this.#agent =
       url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
