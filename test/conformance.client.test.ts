@@ -1,99 +1,25 @@
 /**
- * Our SmcClient against the SMC emulator over real HTTP: every action, the rules an orchestrator
- * relies on (quota at the limit and one past it, one unfinished job per source, Start/Stop/Delete
- * by state, ClientToken retries, paging, tags), and the errors it must classify.
- * Time moves by `advanceClock` on the emulator, never by sleeping.
+ * Our SmcClient against the SMC emulator over real HTTP: every job and source action, and the rules
+ * an orchestrator relies on (quota at the limit and one past it, one unfinished job per source,
+ * Start/Stop/Delete/Modify by state, ClientToken retries, paging). Tags and the gateway's errors are
+ * in conformance.clientTags.test.ts. Time moves by `advanceClock` on the emulator, never by sleeping.
  */
-import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type RunningEmulator,
-  type SourceSpec,
-  startEmulator,
-} from "../src/emulator/startEmulator.ts";
 import type { Clock } from "../src/platform/clock.ts";
-import { SmcClient } from "../src/smc/client.ts";
-import { classify, type ErrorClass, SmcError } from "../src/smc/errors.ts";
 import { withRetry } from "../src/smc/retry.ts";
-import type { ReplicationJob } from "../src/smc/types.ts";
+import {
+  advanceUntil,
+  create,
+  EmulatorClients,
+  job,
+  rejection,
+  small,
+  sourceId,
+} from "./support/emulatorClient.ts";
 
-const MINUTE = 60_000;
-const running: Array<{ emulator: RunningEmulator; client: SmcClient }> = [];
-
-afterEach(async () => {
-  for (const { emulator, client } of running.splice(0)) {
-    client.close();
-    await emulator.close();
-  }
-});
-
-/** `s-` + 20 lowercase alphanumerics, as the service spells source ids. */
-const sourceId = (n: number) => `s-${String(n).padStart(20, "0")}`;
-const small = (n: number, extra: Partial<SourceSpec> = {}): SourceSpec => ({
-  sourceId: sourceId(n),
-  name: `web-${n}`,
-  systemDiskGiB: 20,
-  dataDiskGiB: [],
-  ...extra,
-});
-
-async function setup(
-  options: Parameters<typeof startEmulator>[0] = {},
-  method: "GET" | "POST" = "POST",
-) {
-  const emulator = await startEmulator({ sourceList: [small(1), small(2), small(3)], ...options });
-  const client = new SmcClient({
-    endpoint: emulator.url,
-    method,
-    regionId: "cn-hangzhou",
-    credentials: emulator.credentials,
-  });
-  running.push({ emulator, client });
-  return { emulator, smc: client };
-}
-
-/** The rejection of `call`, which must be an SmcError of class `expected` (and code, when given). */
-async function rejection(
-  call: Promise<unknown>,
-  expected: ErrorClass,
-  code?: string,
-): Promise<SmcError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmcError);
-  const smcError = error as SmcError;
-  if (code !== undefined) expect(smcError.code).toBe(code);
-  expect(classify(smcError)).toBe(expected);
-  expect(smcError.requestId).not.toBe("");
-  return smcError;
-}
-
-async function job(smc: SmcClient, jobId: string): Promise<ReplicationJob> {
-  const page = await smc.describeReplicationJobs({ jobIds: [jobId] });
-  const found = page.items[0];
-  if (!found) throw new Error(`job ${jobId} not found`);
-  return found;
-}
-
-/** Moves emulated time a minute at a time until the job satisfies `done` (at most 3 emulated days). */
-async function advanceUntil(
-  emulator: RunningEmulator,
-  smc: SmcClient,
-  jobId: string,
-  done: (job: ReplicationJob) => boolean,
-): Promise<ReplicationJob> {
-  for (let minute = 0; minute < 3 * 24 * 60; minute++) {
-    const current = await job(smc, jobId);
-    if (done(current)) return current;
-    emulator.advanceClock(MINUTE);
-  }
-  throw new Error(`job ${jobId} never reached the expected state`);
-}
-
-const create = (smc: SmcClient, n: number, extra: { name?: string; clientToken?: string } = {}) =>
-  smc.createReplicationJob({ sourceId: sourceId(n), systemDiskSize: 40, ...extra });
+const clients = new EmulatorClients();
+const setup = clients.setup.bind(clients);
+afterEach(() => clients.closeAll());
 
 describe.each(["POST", "GET"] as const)("client conformance over %s", (method) => {
   it("describes sources with paging, filters and unwrapped disks", async () => {
@@ -313,171 +239,5 @@ describe("client conformance: rules", () => {
     const batched = await smc.describeAllReplicationJobs({ jobIds: ids.slice(0, 55) });
     expect(batched).toHaveLength(55);
     await rejection(smc.describeReplicationJobs({ jobIds: ids.slice(0, 51) }), "permanent");
-  });
-
-  it("tags, lists with NextToken, and untags resources within the limits", async () => {
-    const sources = Array.from({ length: 6 }, (_, i) => small(i + 1));
-    const { smc } = await setup({ sourceList: sources });
-    const tags = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
-    const resourceIds = sources.map((s) => s.sourceId ?? "");
-    await smc.tagResources({ resourceType: "sourceserver", resourceIds, tags });
-
-    const pairs = [];
-    let nextToken = "";
-    let pages = 0;
-    do {
-      const page = await smc.listTagResources({
-        resourceType: "sourceserver",
-        ...(nextToken ? { nextToken } : {}),
-      });
-      pairs.push(...page.tagResources);
-      nextToken = page.nextToken;
-      pages++;
-    } while (nextToken !== "");
-    expect(pairs).toHaveLength(60);
-    expect(pages).toBeGreaterThan(1);
-    expect(pairs[0]).toMatchObject({
-      resourceType: "ALIYUN::SMC::SOURCESERVER",
-      tagKey: expect.stringMatching(/^k/),
-    });
-
-    const filtered = await smc.listTagResources({
-      resourceType: "sourceserver",
-      resourceIds: [sourceId(1)],
-      tags: [{ key: "k3", value: "v3" }],
-    });
-    expect(filtered.tagResources).toEqual([
-      {
-        resourceId: sourceId(1),
-        resourceType: "ALIYUN::SMC::SOURCESERVER",
-        tagKey: "k3",
-        tagValue: "v3",
-      },
-    ]);
-
-    await smc.untagResources({
-      resourceType: "sourceserver",
-      resourceIds: [sourceId(1)],
-      tagKeys: ["k0", "k1"],
-    });
-    await smc.untagResources({
-      resourceType: "sourceserver",
-      resourceIds: [sourceId(2)],
-      all: true,
-    });
-    const left = await smc.listTagResources({
-      resourceType: "sourceserver",
-      resourceIds: [sourceId(1), sourceId(2)],
-    });
-    expect(left.tagResources.filter((t) => t.resourceId === sourceId(1))).toHaveLength(8);
-    expect(left.tagResources.filter((t) => t.resourceId === sourceId(2))).toHaveLength(0);
-
-    const { jobId } = await create(smc, 1);
-    await smc.tagResources({
-      resourceType: "replicationjob",
-      resourceIds: [jobId],
-      tags: [{ key: "wave", value: "1" }],
-    });
-    const jobTags = await smc.listTagResources({
-      resourceType: "replicationjob",
-      resourceIds: [jobId],
-    });
-    expect(jobTags.tagResources).toEqual([
-      {
-        resourceId: jobId,
-        resourceType: "ALIYUN::SMC::REPLICATIONJOB",
-        tagKey: "wave",
-        tagValue: "1",
-      },
-    ]);
-
-    const many = Array.from({ length: 11 }, (_, i) => ({ key: `x${i}`, value: "" }));
-    await rejection(
-      smc.tagResources({ resourceType: "sourceserver", resourceIds: [sourceId(3)], tags: many }),
-      "permanent",
-      "NumberExceed.Tags",
-    );
-    const tooManyIds = Array.from({ length: 51 }, (_, i) => sourceId(100 + i));
-    await rejection(
-      smc.tagResources({ resourceType: "sourceserver", resourceIds: tooManyIds, tags }),
-      "permanent",
-      "NumberExceed.ResourceIds",
-    );
-    await rejection(
-      smc.tagResources({
-        resourceType: "sourceserver",
-        resourceIds: [sourceId(3), sourceId(3)],
-        tags,
-      }),
-      "permanent",
-      "Duplicate.ResourceId",
-    );
-    await rejection(
-      smc.tagResources({ resourceType: "sourceserver", resourceIds: [sourceId(99)], tags }),
-      "permanent",
-      "InvalidResourceId.NotFound",
-    );
-  });
-});
-
-describe("client conformance: gateway", () => {
-  it("signs STS calls with a SecurityToken the emulator accepts", async () => {
-    const sts = {
-      accessKeyId: "STS.conformance",
-      accessKeySecret: "sts-secret-value",
-      securityToken: "CAIS+sts/token==value",
-    };
-    const { emulator } = await setup({ extraCredentials: [sts] });
-    const client = new SmcClient({ endpoint: emulator.url, credentials: sts });
-    try {
-      expect((await client.describeSourceServers()).totalCount).toBe(3);
-      const wrong = new SmcClient({
-        endpoint: emulator.url,
-        credentials: { ...sts, securityToken: "CAIS+other/token==x" },
-      });
-      const error = await rejection(wrong.describeSourceServers(), "permanent");
-      wrong.close();
-      expect(`${error.message}${inspect(error)}`).not.toContain("CAIS+other/token==x");
-    } finally {
-      client.close();
-    }
-  });
-
-  it("classifies auth failures as permanent without echoing the secret", async () => {
-    const { emulator } = await setup();
-    const badSecret = new SmcClient({
-      endpoint: emulator.url,
-      method: "GET",
-      credentials: {
-        accessKeyId: emulator.credentials.accessKeyId,
-        accessKeySecret: "not-the-right-secret",
-      },
-    });
-    const unknown = new SmcClient({
-      endpoint: emulator.url,
-      credentials: { accessKeyId: "nobody", accessKeySecret: "whatever-secret" },
-    });
-    try {
-      const mismatch = await rejection(
-        badSecret.describeSourceServers(),
-        "permanent",
-        "SignatureDoesNotMatch",
-      );
-      expect(mismatch.message).not.toContain("not-the-right-secret");
-      await rejection(unknown.describeSourceServers(), "permanent", "InvalidAccessKeyId.NotFound");
-    } finally {
-      badSecret.close();
-      unknown.close();
-    }
-  });
-
-  it("classifies injected 500s as transient and throttling as throttled", async () => {
-    const { emulator, smc } = await setup({ faults: { internalErrorRate: 1 } });
-    const internal = await rejection(smc.describeSourceServers(), "transient");
-    expect(internal.httpStatus).toBe(500);
-    emulator.setFaults({ internalErrorRate: 0, throttlingRate: 1 });
-    await rejection(smc.describeSourceServers(), "throttled", "Throttling.User");
-    emulator.setFaults({ throttlingRate: 0 });
-    expect((await smc.describeSourceServers()).totalCount).toBe(3);
   });
 });
