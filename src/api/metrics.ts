@@ -1,0 +1,249 @@
+import type { Queue } from "bullmq";
+import type { Logger } from "pino";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Migrations } from "../orchestrator/views.ts";
+import type { MigrationEvents } from "../platform/events.ts";
+
+/**
+ * Prometheus metrics of the daemon. Counters and histograms follow the typed migration events;
+ * gauges of state (servers by status, quota use) are read from the orchestrator's views at scrape
+ * time, so they are right on every daemon instance, not only the one that did the work. BullMQ's own
+ * queue metrics are appended.
+ */
+export interface MetricsOptions {
+  events: MigrationEvents;
+  migrations: Migrations;
+  /** Queues whose `exportPrometheusMetrics()` text is appended. */
+  queues: readonly Queue[];
+  /** Where a failed scrape-time read is reported. */
+  logger?: Logger;
+}
+
+export interface ApiMetrics {
+  readonly registry: Registry;
+  /** The exposition text: ours, then BullMQ's, one family each. */
+  text(): Promise<string>;
+  readonly contentType: string;
+  /** Unsubscribes from the events. */
+  close(): void;
+}
+
+/** Replication jobs run minutes to days: buckets from 1 minute to 2 days, in seconds. */
+const JOB_DURATION_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
+/** SMC calls take tens of ms to seconds (timeouts at 10 s by default). */
+const CALL_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(options: MetricsOptions): ApiMetrics {
+  const { events, migrations, queues, logger } = options;
+  // Our own registry: the global one would mix in anything else loaded in the process (and tests).
+  const registry = new Registry();
+  const registers = [registry];
+
+  const collectErrors = new Counter({
+    name: "smc_waves_collect_errors_total",
+    help: "Scrapes that could not read plans or quota (Redis unreachable); gauges keep their last values",
+    labelNames: ["source"],
+    registers,
+  });
+
+  new Gauge({
+    name: "smc_waves_servers",
+    help: "Servers of each plan and wave by status",
+    labelNames: ["plan", "wave", "status"],
+    registers,
+    async collect() {
+      try {
+        const plans = await migrations.listPlans();
+        this.reset();
+        for (const plan of plans) {
+          for (const wave of plan.waves) {
+            for (const [status, count] of Object.entries(wave.counts)) {
+              this.set({ plan: plan.id, wave: wave.name, status }, count);
+            }
+          }
+        }
+      } catch (error) {
+        collectErrors.inc({ source: "plans" });
+        logger?.warn({ err: error }, "metrics: cannot list plans");
+      }
+    },
+  });
+
+  // One read of the quota per scrape feeds four gauges. The registry reads every metric at once,
+  // so each gauge's collect awaits the same read before its values are taken.
+  let quotaRead: Promise<void> | undefined;
+  const refreshQuota = async () => {
+    try {
+      const views = await migrations.quota();
+      for (const gauge of quotaGauges) gauge.reset();
+      for (const view of views) {
+        const labels = { account: view.account };
+        quotaUsed.set(labels, view.used);
+        quotaLimit.set(labels, view.limit);
+        running.set(labels, view.running);
+        if (view.runningLimit !== undefined) runningLimit.set(labels, view.runningLimit);
+      }
+    } catch (error) {
+      collectErrors.inc({ source: "quota" });
+      logger?.warn({ err: error }, "metrics: cannot read the quota");
+    }
+  };
+  const readQuota = () => {
+    quotaRead ??= refreshQuota().finally(() => {
+      quotaRead = undefined;
+    });
+    return quotaRead;
+  };
+  const quotaGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ["account"], registers, collect: readQuota });
+  const quotaUsed = quotaGauge(
+    "smc_waves_quota_used_jobs",
+    "Replication jobs that exist in the account (ours and others'), as the quota counts them",
+  );
+  const quotaLimit = quotaGauge(
+    "smc_waves_quota_limit_jobs",
+    "The account's replication job quota",
+  );
+  const running = quotaGauge("smc_waves_running_jobs", "Replication jobs running in the account");
+  const runningLimit = quotaGauge(
+    "smc_waves_running_limit_jobs",
+    "The account's cap on running jobs, when it has one",
+  );
+  const quotaGauges = [quotaUsed, quotaLimit, running, runningLimit];
+
+  const smcCalls = new Counter({
+    name: "smc_waves_smc_calls_total",
+    help: "SMC API calls by action",
+    labelNames: ["action"],
+    registers,
+  });
+  const smcErrors = new Counter({
+    name: "smc_waves_smc_errors_total",
+    help: "SMC API calls that failed, by action and the service's error code",
+    labelNames: ["action", "code"],
+    registers,
+  });
+  const smcCallDuration = new Histogram({
+    name: "smc_waves_smc_call_duration_seconds",
+    help: "SMC API call latency",
+    labelNames: ["action"],
+    buckets: CALL_DURATION_BUCKETS,
+    registers,
+  });
+  const smcRetries = new Counter({
+    name: "smc_waves_smc_retries_total",
+    help: "SMC API calls retried after a transient or throttling error",
+    labelNames: ["action", "code"],
+    registers,
+  });
+  const restarts = new Counter({
+    name: "smc_waves_job_restarts_total",
+    help: "Replication jobs restarted after landing in InError, by ErrorCode",
+    labelNames: ["code"],
+    registers,
+  });
+  const jobs = new Counter({
+    name: "smc_waves_jobs_total",
+    help: "Replication job lifecycle events handled by this daemon",
+    labelNames: ["event"],
+    registers,
+  });
+  const jobDuration = new Histogram({
+    name: "smc_waves_job_duration_seconds",
+    help: "Run time of finished replication jobs, StartTime to EndTime",
+    buckets: JOB_DURATION_BUCKETS,
+    registers,
+  });
+  const pollLag = new Gauge({
+    name: "smc_waves_poll_lag_seconds",
+    help: "How late the last batch poll ran against its schedule",
+    labelNames: ["account"],
+    registers,
+  });
+  const quotaBlocked = new Counter({
+    name: "smc_waves_quota_blocked_total",
+    help: "Times a server waited because the account had no free quota slot",
+    labelNames: ["account"],
+    registers,
+  });
+  const externalJobs = new Gauge({
+    name: "smc_waves_external_jobs",
+    help: "Replication jobs in the account that are not ours, at the last reconcile",
+    labelNames: ["account"],
+    registers,
+  });
+
+  const offs = [
+    events.on("smc:call", (e) => {
+      smcCalls.inc({ action: e.action });
+      smcCallDuration.observe({ action: e.action }, e.durationMs / 1000);
+      if (!e.ok) smcErrors.inc({ action: e.action, code: e.code ?? "Unknown" });
+    }),
+    events.on("smc:retry", (e) => smcRetries.inc({ action: e.action, code: e.code })),
+    events.on("job:restarted", (e) => {
+      restarts.inc({ code: e.errorCode });
+      jobs.inc({ event: "restarted" });
+    }),
+    events.on("job:created", () => jobs.inc({ event: "created" })),
+    events.on("job:adopted", () => jobs.inc({ event: "adopted" })),
+    events.on("job:deleted", () => jobs.inc({ event: "deleted" })),
+    events.on("job:finished", (e) => {
+      jobs.inc({ event: "finished" });
+      jobDuration.observe(e.durationMs / 1000);
+    }),
+    events.on("poll:completed", (e) => pollLag.set({ account: e.account }, e.lagMs / 1000)),
+    events.on("quota:blocked", (e) => quotaBlocked.inc({ account: e.account })),
+    events.on("reconcile:completed", (e) => externalJobs.set({ account: e.account }, e.external)),
+  ];
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async text() {
+      const [ours, ...bullmq] = await Promise.all([
+        registry.metrics(),
+        ...queues.map((queue) =>
+          queue.exportPrometheusMetrics().catch((error: unknown) => {
+            collectErrors.inc({ source: "bullmq" });
+            logger?.warn({ err: error, queue: queue.name }, "metrics: cannot read a queue");
+            return "";
+          }),
+        ),
+      ]);
+      return `${ours.trimEnd()}\n${mergeFamilies(bullmq)}`;
+    },
+    close() {
+      for (const off of offs) off();
+    },
+  };
+}
+
+/**
+ * Each queue's export repeats `# HELP`/`# TYPE` for the same families; the exposition format allows
+ * one block per family, so samples are grouped under a single header.
+ */
+export function mergeFamilies(texts: readonly string[]): string {
+  const families = new Map<string, { header: string[]; samples: string[] }>();
+  const family = (name: string) => {
+    let entry = families.get(name);
+    if (!entry) {
+      entry = { header: [], samples: [] };
+      families.set(name, entry);
+    }
+    return entry;
+  };
+  for (const line of texts.flatMap((text) => text.split("\n"))) {
+    const comment = /^# (HELP|TYPE) (\S+)/.exec(line);
+    if (comment?.[2]) {
+      const entry = family(comment[2]);
+      if (!entry.header.some((h) => h.startsWith(`# ${comment[1]} `))) entry.header.push(line);
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line);
+    if (sample?.[1]) family(sample[1]).samples.push(line);
+  }
+  return [...families.values()]
+    .map(({ header, samples }) => [...header, ...samples].join("\n"))
+    .join("\n")
+    .concat(families.size > 0 ? "\n" : "");
+}

@@ -1,0 +1,64 @@
+import type { PlanView } from "../orchestrator/views.ts";
+
+/** One line of a plan's report: what happened to one server. Times are ISO 8601 UTC. */
+export interface ReportRow {
+  sourceId: string;
+  name: string;
+  wave: string;
+  status: string;
+  jobId: string;
+  imageId: string;
+  startedAt: string;
+  finishedAt: string;
+  attempts: number;
+  /** `Code: message` of the last error, empty when none. */
+  error: string;
+}
+
+export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
+  "sourceId",
+  "name",
+  "wave",
+  "status",
+  "jobId",
+  "imageId",
+  "startedAt",
+  "finishedAt",
+  "attempts",
+  "error",
+];
+
+const iso = (epochMs: number | undefined) =>
+  epochMs === undefined ? "" : new Date(epochMs).toISOString();
+
+export function reportRows(plan: PlanView): ReportRow[] {
+  return plan.waves.flatMap((wave) =>
+    wave.servers.map((server) => ({
+      sourceId: server.sourceId ?? "",
+      name: server.name ?? "",
+      wave: wave.name,
+      status: server.status,
+      jobId: server.jobId ?? "",
+      imageId: server.imageId ?? "",
+      startedAt: iso(server.startedAt),
+      finishedAt: iso(server.finishedAt),
+      attempts: server.attempts,
+      error: server.lastError ? `${server.lastError.code}: ${server.lastError.message}` : "",
+    })),
+  );
+}
+
+/**
+ * RFC 4180 CSV (CRLF lines, quotes doubled). Text that a spreadsheet would run as a formula (starting
+ * with `=`, `+`, `-`, `@`) gets a leading `'`: error messages come from a remote service.
+ */
+export function reportCsv(rows: readonly ReportRow[]): string {
+  const cell = (value: string | number) => {
+    if (typeof value === "number") return String(value);
+    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [REPORT_COLUMNS.join(",")];
+  for (const row of rows) lines.push(REPORT_COLUMNS.map((column) => cell(row[column])).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}

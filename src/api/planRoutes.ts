@@ -1,0 +1,153 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { PlanConflictError, PlanStateError } from "../orchestrator/migrations.ts";
+import type { Migrations, PlanSummary } from "../orchestrator/views.ts";
+import { validatePlanText } from "../plan/validatePlanText.ts";
+import { reportCsv, reportRows } from "./planReport.ts";
+
+/** Content types a plan may be posted as; the body is the plan's YAML text. */
+export const PLAN_CONTENT_TYPES = [
+  "text/yaml",
+  "application/x-yaml",
+  "application/yaml",
+  "text/plain",
+];
+
+export interface PlanRoutesOptions {
+  migrations: Migrations;
+  /** Epoch ms plans are validated at. */
+  now: () => number;
+}
+
+const notFound = (reply: FastifyReply, planId: string) =>
+  reply.code(404).send({ error: "not_found", message: `There is no plan with id "${planId}".` });
+
+/** Errors that mean "not in this state" rather than "broken": the client can act on them. */
+const isConflict = (error: unknown): error is Error =>
+  error instanceof PlanConflictError || error instanceof PlanStateError;
+
+export async function planRoutes(app: FastifyInstance, options: PlanRoutesOptions): Promise<void> {
+  const { migrations, now } = options;
+
+  // YAML arrives as text; fastify already reads text/plain as a string.
+  app.addContentTypeParser(
+    PLAN_CONTENT_TYPES.filter((type) => type !== "text/plain"),
+    { parseAs: "string" },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post<{ Querystring: { file?: string } }>("/api/plans", async (request, reply) => {
+    const text = typeof request.body === "string" ? request.body : "";
+    const file = request.query.file ?? "plan.yaml";
+    if (text.trim() === "") {
+      return reply.code(400).send({
+        error: "invalid_plan",
+        problems: [
+          { line: 1, col: 1, path: "", message: "The request body is empty: send the plan's YAML" },
+        ],
+      });
+    }
+    const { plan, problems } = validatePlanText(text, { file, now: now() });
+    if (!plan) {
+      return reply.code(400).send({
+        error: "invalid_plan",
+        problems: problems.map(({ line, col, path, message }) => ({ line, col, path, message })),
+      });
+    }
+    try {
+      const result = await migrations.submit(plan);
+      return reply
+        .code(result.created ? 201 : 200)
+        .header("location", `/api/plans/${encodeURIComponent(result.planId)}`)
+        .send(result);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      return reply.code(409).send({ error: "conflict", message: error.message });
+    }
+  });
+
+  app.get("/api/plans", async () => ({ plans: await migrations.listPlans() }));
+
+  app.get<{ Params: { id: string } }>("/api/plans/:id", async (request, reply) => {
+    const plan = await migrations.getPlan(request.params.id);
+    return plan ?? notFound(reply, request.params.id);
+  });
+
+  const control = (
+    action: string,
+    run: (
+      planId: string,
+      body: unknown,
+      query: Record<string, string | undefined>,
+    ) => Promise<PlanSummary | undefined>,
+  ) =>
+    app.post<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+      `/api/plans/:id/${action}`,
+      async (request, reply) => {
+        try {
+          const summary = await run(request.params.id, request.body, request.query);
+          return summary ?? notFound(reply, request.params.id);
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+          return reply.code(409).send({ error: "conflict", message: error.message });
+        }
+      },
+    );
+  control("pause", (id) => migrations.pause(id));
+  control("resume", (id) => migrations.resume(id));
+  control("retry-failed", (id) => migrations.retryFailed(id));
+  control("cancel", (id, body, query) =>
+    migrations.cancel(id, { stopRunning: stopRunning(body, query) }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format?: string } }>(
+    "/api/plans/:id/report",
+    async (request, reply) => {
+      const format = request.query.format ?? (prefersJson(request.headers.accept) ? "json" : "csv");
+      if (format !== "csv" && format !== "json") {
+        return reply.code(400).send({
+          error: "bad_request",
+          message: `format must be "csv" or "json", got "${format}"`,
+        });
+      }
+      const plan = await migrations.getPlan(request.params.id);
+      if (!plan) return notFound(reply, request.params.id);
+      const rows = reportRows(plan);
+      if (format === "json") return { planId: plan.id, servers: rows };
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header(
+          "content-disposition",
+          `attachment; filename="${plan.id.replace(/[^\w.-]/g, "_")}-report.csv"`,
+        )
+        .send(reportCsv(rows));
+    },
+  );
+
+  app.get("/api/quota", async () => ({ accounts: await migrations.quota() }));
+}
+
+class BadRequest extends Error {
+  readonly statusCode = 400;
+}
+
+/** `?stopRunning=true` or a JSON body `{ "stopRunning": true }`; absent means false. */
+function stopRunning(body: unknown, query: Record<string, string | undefined>): boolean {
+  const fromQuery = query.stopRunning;
+  if (fromQuery !== undefined) {
+    if (fromQuery === "true" || fromQuery === "1") return true;
+    if (fromQuery === "false" || fromQuery === "0") return false;
+    throw new BadRequest(`stopRunning must be true or false, got "${fromQuery}"`);
+  }
+  if (body === undefined || body === null || body === "") return false;
+  const value =
+    typeof body === "object" ? (body as Record<string, unknown>).stopRunning : undefined;
+  if (value === undefined) return false;
+  if (typeof value === "boolean") return value;
+  throw new BadRequest(`stopRunning must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** JSON when the client asks for it over CSV (a browser's `*\/*` alone keeps CSV). */
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.includes("application/json") && !accept.includes("text/csv");
+}

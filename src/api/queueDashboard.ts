@@ -1,0 +1,61 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import type { IServerAdapter } from "@bull-board/api/typings/app";
+import { FastifyAdapter } from "@bull-board/fastify";
+import type { Queue } from "bullmq";
+import type { FastifyInstance } from "fastify";
+import { DASHBOARD_PATH } from "./apiAuth.ts";
+
+/** Keys whose values the dashboard never shows, whatever a job's data holds. */
+const SECRET_KEY = /secret|securitytoken|signature|password|authorization|token$/i;
+
+/** A copy of job data with every secret-looking key's value replaced. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  // Job data is small and flat; a cycle or absurd depth is not worth walking.
+  if (depth > 20) return "[too deep]";
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      SECRET_KEY.test(key) ? "[redacted]" : redactSecrets(inner, depth + 1),
+    ]),
+  );
+}
+
+/** A job's readable name: its name, plus the server or plan it is about when the data says. */
+function readableName(job: { name?: string; data?: unknown }): string {
+  const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<
+    string,
+    unknown
+  >;
+  const about = [data.planId, data.wave, data.key].filter((part) => typeof part === "string");
+  return about.length > 0 ? `${job.name ?? ""} ${about.join(" / ")}` : (job.name ?? "");
+}
+
+/**
+ * Mounts bull-board at `/dashboard` on `scope` (which carries the auth hook). Read-only mode is
+ * enforced by bull-board's server: a mutating request gets 405.
+ */
+export async function mountQueueDashboard(
+  scope: FastifyInstance,
+  options: { queues: readonly Queue[]; readOnly: boolean },
+): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: options.queues.map((queue) => {
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: options.readOnly });
+      adapter.setFormatter("data", (data) => redactSecrets(data));
+      adapter.setFormatter("returnValue", (data) => redactSecrets(data));
+      adapter.setFormatter("name", (job) => readableName(job));
+      return adapter;
+    }),
+    // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1 beside our 9.10.2: the same
+    // interface from two declaration files, which TypeScript tells apart by a private field. At
+    // run time the adapter only stores what createBullBoard hands it.
+    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    options: { uiConfig: { boardTitle: "smc-waves queues" } },
+  });
+  await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+}

@@ -1,0 +1,262 @@
+// The migration view: plans → waves → servers, polled from the JSON API every 2 s. No build step,
+// no framework; every value from the API is written with textContent, never parsed as HTML.
+
+const REFRESH_MS = 2000;
+const TOKEN_KEY = "smc-waves-token";
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/** Which plans and waves the operator has opened (or closed), kept across refreshes. */
+const opened = new Map();
+
+function readToken() {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get("token");
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete("token");
+    // Keep the token out of the address bar, history and screenshots.
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+let token = readToken();
+
+async function api(path) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(path, { headers, cache: "no-store" });
+  if (response.status === 401) {
+    const entered = window.prompt("This daemon needs its API token (SMC_WAVES_API_TOKEN):");
+    if (!entered) throw new Error("An API token is needed to show migrations.");
+    token = entered.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    return api(path);
+  }
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}
+
+function el(tag, options = {}, ...children) {
+  const node = document.createElement(tag);
+  if (options.className) node.className = options.className;
+  if (options.text !== undefined) node.textContent = String(options.text);
+  for (const [name, value] of Object.entries(options.attrs ?? {})) node.setAttribute(name, value);
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function badge(status) {
+  return el("span", {
+    className: `badge ${status}`,
+    text: status,
+    attrs: { "data-status": status },
+  });
+}
+
+function pct(part, whole) {
+  return whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0;
+}
+
+/** A bar of finished work: succeeded in green, failed and cancelled in red. */
+function countsBar(counts, label) {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const good = pct(counts.succeeded, total);
+  const bad = pct(counts.failed + counts.cancelled, total);
+  const bar = el("div", {
+    className: "bar grow",
+    attrs: {
+      role: "progressbar",
+      "aria-label": label,
+      "aria-valuemin": "0",
+      "aria-valuemax": "100",
+      "aria-valuenow": String(Math.round(good + bad)),
+      title: `${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.cancelled} cancelled of ${total}`,
+    },
+  });
+  const done = el("span", { className: "done" });
+  done.style.left = "0";
+  done.style.width = `${good}%`;
+  const failed = el("span", { className: "bad" });
+  failed.style.left = `${good}%`;
+  failed.style.width = `${bad}%`;
+  bar.append(done, failed);
+  return bar;
+}
+
+function fillBar(percent, label, extraClass = "") {
+  const value = Math.max(0, Math.min(100, percent));
+  const bar = el("div", {
+    className: `bar ${extraClass}`,
+    attrs: {
+      role: "progressbar",
+      "aria-label": label,
+      "aria-valuemin": "0",
+      "aria-valuemax": "100",
+      "aria-valuenow": String(Math.round(value)),
+    },
+  });
+  const fill = el("span", { className: "fill" });
+  fill.style.width = `${value}%`;
+  bar.append(fill);
+  return bar;
+}
+
+function countsText(counts) {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`);
+  return `${total} servers${parts.length ? ` · ${parts.join(", ")}` : ""}`;
+}
+
+function time(epochMs) {
+  return epochMs ? new Date(epochMs).toLocaleString() : "";
+}
+
+function collapsible(key, defaultOpen, summary, body) {
+  const details = el("details", {}, summary, body);
+  details.open = opened.has(key) ? opened.get(key) : defaultOpen;
+  details.addEventListener("toggle", () => opened.set(key, details.open));
+  return details;
+}
+
+function renderQuota(accounts) {
+  const section = document.getElementById("quota");
+  section.replaceChildren();
+  if (accounts.length === 0) section.append(el("p", { className: "notice", text: "No accounts." }));
+  for (const q of accounts) {
+    const running =
+      q.runningLimit === undefined
+        ? `${q.running} running`
+        : `${q.running} of ${q.runningLimit} running`;
+    section.append(
+      el(
+        "div",
+        { className: "card row", attrs: { "data-account": q.account } },
+        el("strong", { text: q.account }),
+        fillBar(pct(q.used, q.limit), `quota ${q.account}`, "quota grow"),
+        el("span", { className: "quota-text", text: `${q.used} of ${q.limit} slots used` }),
+        el("span", { className: "muted", text: running }),
+      ),
+    );
+  }
+}
+
+function serverTable(servers) {
+  const head = el(
+    "tr",
+    {},
+    ...["Server", "Source", "Status", "Job", "Progress", "Image", "Attempts", "Error"].map((h) =>
+      el("th", { text: h }),
+    ),
+  );
+  const rows = servers.map((s) =>
+    el(
+      "tr",
+      { attrs: { "data-server": s.key, "data-status": s.status } },
+      el("td", { text: s.name ?? s.key }),
+      el("td", { className: "mono", text: s.sourceId ?? "" }),
+      el("td", {}, badge(s.status)),
+      el("td", { className: "mono", text: s.jobId ?? "", attrs: { title: s.jobStatus ?? "" } }),
+      el("td", {}, fillBar(s.progress, `progress ${s.key}`)),
+      el("td", { className: "mono", text: s.imageId ?? "" }),
+      el("td", {
+        text: s.restarts ? `${s.attempts} (+${s.restarts} restarts)` : String(s.attempts),
+      }),
+      el("td", {
+        className: "err",
+        text: s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : "",
+      }),
+    ),
+  );
+  return el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+function renderWave(plan, wave) {
+  const summary = el(
+    "summary",
+    { className: "row" },
+    el("strong", { text: wave.name }),
+    badge(wave.status),
+    countsBar(wave.counts, `wave ${wave.name}`),
+    el("span", { className: "muted", text: countsText(wave.counts) }),
+  );
+  const body = el("div", {});
+  if (wave.reason) body.append(el("p", { className: "reason", text: wave.reason }));
+  if (wave.servers) body.append(serverTable(wave.servers));
+  const key = `${plan.id}/${wave.name}`;
+  return el(
+    "div",
+    { className: "wave", attrs: { "data-wave": wave.name, "data-status": wave.status } },
+    collapsible(key, wave.status === "running", summary, body),
+  );
+}
+
+function renderPlan(plan, view) {
+  const summary = el(
+    "summary",
+    { className: "row" },
+    el("span", { className: "plan-title", text: plan.name }),
+    badge(plan.status),
+    countsBar(plan.counts, `plan ${plan.name}`),
+    el("span", { className: "muted", text: countsText(plan.counts) }),
+  );
+  const meta = el("p", {
+    className: "muted",
+    text: `${plan.id} · ${plan.regionId} · account ${plan.account} · submitted ${time(plan.submittedAt)}${
+      plan.finishedAt ? ` · finished ${time(plan.finishedAt)}` : ""
+    }`,
+  });
+  const body = el("div", {}, meta);
+  if (plan.reason) body.append(el("p", { className: "reason", text: plan.reason }));
+  for (const wave of (view ?? plan).waves) body.append(renderWave(plan, wave));
+  return el(
+    "article",
+    { className: "card", attrs: { "data-plan-id": plan.id, "data-status": plan.status } },
+    collapsible(plan.id, !TERMINAL.has(plan.status), summary, body),
+  );
+}
+
+async function refresh() {
+  const [{ plans }, { accounts }] = await Promise.all([api("/api/plans"), api("/api/quota")]);
+  // Full views (with servers) only for the plans on screen, opened ones.
+  const isOpen = (plan) => (opened.has(plan.id) ? opened.get(plan.id) : !TERMINAL.has(plan.status));
+  const views = new Map(
+    await Promise.all(
+      plans
+        .filter(isOpen)
+        .map(async (plan) => [plan.id, await api(`/api/plans/${encodeURIComponent(plan.id)}`)]),
+    ),
+  );
+  renderQuota(accounts);
+  const section = document.getElementById("plans");
+  section.replaceChildren();
+  if (plans.length === 0) {
+    section.append(
+      el("p", {
+        className: "notice",
+        text: "No plans yet. Submit one: smc-waves submit plan.yaml",
+      }),
+    );
+  }
+  const newestFirst = plans.slice().sort((a, b) => b.submittedAt - a.submittedAt);
+  for (const plan of newestFirst) section.append(renderPlan(plan, views.get(plan.id)));
+  const dashboard = document.getElementById("link-dashboard");
+  dashboard.href = token ? `/dashboard?token=${encodeURIComponent(token)}` : "/dashboard";
+}
+
+async function loop() {
+  const banner = document.getElementById("banner");
+  const updated = document.getElementById("updated");
+  try {
+    await refresh();
+    banner.replaceChildren();
+    updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (error) {
+    banner.replaceChildren(el("div", { className: "card error-banner", text: error.message }));
+    updated.textContent = "not updating";
+  }
+  setTimeout(() => void loop(), REFRESH_MS);
+}
+
+void loop();
