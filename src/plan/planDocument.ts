@@ -68,6 +68,8 @@ export function parsePlanDocument(text: string): PlanDocument {
   const tooDeep = findExcessiveNesting(text);
   if (tooDeep !== undefined) {
     const counter = new LineCounter();
+    // yaml's parser reports each line start, the first included; do the same by hand here.
+    counter.addNewLine(0);
     for (let offset = text.indexOf("\n"); offset !== -1; offset = text.indexOf("\n", offset + 1)) {
       counter.addNewLine(offset + 1);
     }
@@ -87,11 +89,15 @@ export function parsePlanDocument(text: string): PlanDocument {
 
   const problems: PositionedFinding[] = [...doc.errors, ...doc.warnings].map((error) => {
     const offset = error.pos[0];
-    const quoted = text.slice(error.pos[0], error.pos[1]);
-    const message =
-      error.code === "DUPLICATE_KEY"
-        ? `Duplicate key \`${quoted}\`: a key may appear only once in a mapping`
-        : `Invalid YAML: ${error.message.split("\n")[0]}`;
+    let message = `Invalid YAML: ${error.message.split("\n")[0]}`;
+    if (error.code === "DUPLICATE_KEY") {
+      // The error's range covers one character; the key is the text up to its colon.
+      const key = /^[^:\n]*/.exec(text.slice(offset, offset + 200))?.[0].trim() ?? "";
+      message = `Duplicate key \`${key}\`: a key may appear only once in a mapping`;
+    } else if (error.code === "MULTIPLE_DOCS") {
+      message =
+        "A plan is one YAML document, but another starts here; remove this `---` and what follows, or split the file";
+    }
     return { ...at(offset), path: [], message };
   });
   if (problems.length > 0) return { problems, locate };
@@ -179,11 +185,15 @@ function locateOffset(doc: Document, path: PlanPath, target: "key" | "value"): n
 }
 
 function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
-  const direct = map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key);
+  const direct = map.items.find(
+    (pair) =>
+      isScalar(pair.key) && typeof pair.key.value !== "symbol" && String(pair.key.value) === key,
+  );
   if (direct !== undefined) return direct;
   // `<<: *anchor` merge keys: the value lives in the anchored mapping.
   for (const pair of map.items) {
-    if (!isScalar(pair.key) || pair.key.value !== "<<") continue;
+    // With merge keys on, yaml gives `<<` a symbol value; its source text is still `<<`.
+    if (!isScalar(pair.key) || pair.key.source !== "<<") continue;
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const source of sources) {
       const resolved = isAlias(source) ? source.resolve(doc) : source;

@@ -48,8 +48,9 @@ export function fieldName(path: PlanPath): string {
 /** Longest quoted value a message shows; longer ones are cut with an ellipsis. */
 const MAX_QUOTED_CHARS = 60;
 
-/** An identifier (key, server name, id) in backticks, as written. */
-export function quoteName(name: string): string {
+/** An identifier (key, server name, id, time) in backticks, as written; non-strings as `quoteValue`. */
+export function quoteName(name: unknown): string {
+  if (typeof name !== "string") return quoteValue(name);
   return `\`${name.length > MAX_QUOTED_CHARS ? `${name.slice(0, MAX_QUOTED_CHARS - 1)}…` : name}\``;
 }
 

@@ -74,7 +74,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
         findings.push({
           path: serverPath,
           message: hasId
-            ? `A server needs exactly one of \`sourceId\` and \`name\`, got both (${quoteValue(sourceId)} and ${quoteValue(name)})`
+            ? `A server needs exactly one of \`sourceId\` and \`name\`, got both (${quoteName(sourceId)} and ${quoteName(name)})`
             : "A server needs exactly one of `sourceId` and `name`, got neither",
         });
       }

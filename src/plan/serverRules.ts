@@ -5,7 +5,7 @@ import {
   type EffectiveSetting,
   type SettingsLayer,
 } from "./effectiveSettings.ts";
-import { type Finding, fieldName, type PlanPath, quoteValue } from "./planProblem.ts";
+import { type Finding, fieldName, type PlanPath, quoteName, quoteValue } from "./planProblem.ts";
 
 const DAY_MS = 86_400_000;
 /** Contract: ValidTime is creation + 7 days … + 90 days. */
@@ -31,7 +31,7 @@ export function settingsLayerRules(layer: SettingsLayer, now: number): Finding[]
   if (validMs !== undefined && (validMs < MIN_VALID_MS || validMs > MAX_VALID_MS)) {
     findings.push({
       path: at("validTime"),
-      message: `Expected \`validTime\` to be from 7d to 90d after the job is created, got ${quoteValue(settings.validTime)} (${formatDuration(validMs)})`,
+      message: `Expected \`validTime\` to be from 7d to 90d after the job is created, got ${quoteValue(settings.validTime)}${typeof settings.validTime === "number" ? ` ms (${formatDuration(validMs)})` : ""}`,
     });
   }
 
@@ -40,7 +40,7 @@ export function settingsLayerRules(layer: SettingsLayer, now: number): Finding[]
       ? Date.parse(settings.scheduledStartTime)
       : Number.NaN;
   if (Number.isFinite(scheduled)) {
-    const quoted = quoteValue(settings.scheduledStartTime);
+    const quoted = quoteName(settings.scheduledStartTime);
     if (scheduled <= now) {
       findings.push({
         path: at("scheduledStartTime"),
@@ -152,7 +152,7 @@ export function effectiveServerRules(
   ) {
     findings.push({
       path: scheduled.path,
-      message: `\`scheduledStartTime\` ${quoteValue(scheduled.value)} is not after the wave's \`notBefore\` (${isoSeconds(server.notBefore)}): the job is created after it, when that time has passed`,
+      message: `\`scheduledStartTime\` ${quoteName(scheduled.value)} is not after the wave's \`notBefore\` (${isoSeconds(server.notBefore)}): the job is created after it, when that time has passed`,
     });
   }
   return findings;
