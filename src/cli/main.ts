@@ -5,9 +5,41 @@
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  quickstart: {
+    summary: "the daemon, an embedded SMC emulator and the example plan: what `npm start` runs",
+    load: () => import("./quickstartCommand.ts"),
+  },
   daemon: {
     summary: "run the workers and the HTTP API as a long-lived service",
     load: () => import("./daemonCommand.ts"),
+  },
+  submit: {
+    summary: "validate a plan and hand it to the daemon; prints the plan id",
+    load: () => import("./submitCommand.ts"),
+  },
+  status: {
+    summary: "plans, or one plan's waves and servers (--watch, --json)",
+    load: () => import("./statusCommand.ts"),
+  },
+  pause: {
+    summary: "stop starting new jobs of a plan; running jobs continue",
+    load: () => import("./controlCommand.ts").then((module) => module.command("pause")),
+  },
+  resume: {
+    summary: "start new jobs of a paused plan again",
+    load: () => import("./controlCommand.ts").then((module) => module.command("resume")),
+  },
+  cancel: {
+    summary: "stop a plan for good (--stop-running stops running jobs too)",
+    load: () => import("./controlCommand.ts").then((module) => module.command("cancel")),
+  },
+  "retry-failed": {
+    summary: "run the failed servers of an ended plan again",
+    load: () => import("./controlCommand.ts").then((module) => module.command("retry-failed")),
+  },
+  report: {
+    summary: "one row per server of a plan, CSV or JSON",
+    load: () => import("./reportCommand.ts"),
   },
   emulator: {
     summary: "run a local SMC emulator (real HTTP, signed API)",

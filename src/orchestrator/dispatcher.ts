@@ -92,6 +92,8 @@ export async function processPlanJob(
       return park(job, token, Math.min(window.opensAt - now, waitMs));
     }
     if (window?.open) waitMs = Math.min(waitMs, window.closesAt - now);
+    // Whatever held the plan (a window, notBefore, a drain) has passed.
+    if (plan.reason) await ctx.store.updatePlan(plan.id, { reason: null });
     await admit(ctx, plan, waveIndex, servers);
     return park(job, token, waitMs);
   }

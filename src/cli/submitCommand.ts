@@ -1,0 +1,78 @@
+/** `smc-waves submit plan.yaml [--wait]`: prints the plan id alone on stdout. */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { loadPlanFile } from "../plan/loadPlanFile.ts";
+import { formatProblem } from "../plan/planProblem.ts";
+import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
+import { isEnded, planReport } from "./planProgress.ts";
+
+const HELP = `usage: smc-waves submit PLAN.yaml [--wait] [--server URL]
+
+Validates the plan here, then submits it to the daemon. Prints the plan id. Submitting the same
+plan again is harmless: it prints the same id.
+
+options:
+  --wait        block until the plan ends; exit 0 if it succeeded, 3 otherwise
+  --server URL  the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
+  -h, --help    this help
+exit codes: 0 ok, 1 invalid plan, 2 daemon unreachable or refused, 3 plan ended not succeeded`;
+
+/** How often `--wait` asks the daemon, real ms. */
+const WAIT_POLL_MS = 2_000;
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    console.error(`smc-waves submit: ${(error as Error).message}\n\n${HELP}`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const [file] = positionals;
+  if (!file || positionals.length > 1) {
+    console.error(`smc-waves submit: give exactly one plan file\n\n${HELP}`);
+    return EXIT.invalid;
+  }
+  const validation = await loadPlanFile(file, Date.now());
+  if (validation.problems.length > 0) {
+    for (const problem of validation.problems) console.error(formatProblem(problem));
+    return EXIT.invalid;
+  }
+  const api = new ApiClient(values.server, process.env);
+  return withApiErrors(async () => {
+    const text = await readFile(file, "utf8");
+    const { planId, created } = await api.json<{ planId: string; created: boolean }>(
+      "POST",
+      `/api/plans?file=${encodeURIComponent(file)}`,
+      { text, type: "text/yaml" },
+    );
+    console.log(planId);
+    if (!created) console.error(`plan ${planId} was already submitted; nothing changed`);
+    if (!values.wait) return EXIT.ok;
+    for (;;) {
+      const plan = await api.getPlan(planId);
+      if (isEnded(plan.status)) {
+        console.error(planReport(plan, false));
+        return plan.status === "succeeded" ? EXIT.ok : EXIT.notSucceeded;
+      }
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    }
+  });
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      wait: { type: "boolean" },
+      server: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
