@@ -4,7 +4,12 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UnsafeBindError } from "../src/api/apiAuth.ts";
 import { createHealthCheck } from "../src/api/healthCheck.ts";
-import { type ApiServerOptions, type RunningApiServer, startApiServer } from "../src/api/server.ts";
+import {
+  type ApiServerOptions,
+  buildApiServer,
+  type RunningApiServer,
+  startApiServer,
+} from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { type Harness, startHarness } from "./support/migrationHarness.ts";
@@ -133,10 +138,15 @@ describe("auth", () => {
     ).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without an API token.*SMC_WAVES_API_TOKEN/);
   });
 
-  it("is open on loopback when no token is configured", async () => {
-    const open = await startExtra({ token: undefined });
-    expect((await fetch(`${open.url}/api/plans`)).status).toBe(200);
-    expect((await fetch(`${open.url}/dashboard/api/queues`)).status).toBe(200);
+  it("is open when no token is configured (buildApiServer, listening on its own)", async () => {
+    const app = await buildApiServer(options({ token: undefined }));
+    try {
+      const url = await app.listen({ host: "127.0.0.1", port: 0 });
+      expect((await fetch(`${url}/api/plans`)).status).toBe(200);
+      expect((await fetch(`${url}/dashboard/api/queues`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 
   it("answers 503 from /healthz when SMC is unreachable", async () => {

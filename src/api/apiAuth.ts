@@ -14,7 +14,7 @@ export interface TokenCheck {
   cookie(): string;
 }
 
-export const DASHBOARD_COOKIE = "smc_waves_dashboard";
+const DASHBOARD_COOKIE = "smc_waves_dashboard";
 export const DASHBOARD_PATH = "/dashboard";
 
 const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
@@ -63,7 +63,7 @@ export function sendUnauthorized(reply: FastifyReply, hadCredentials: boolean): 
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
 }
 

@@ -10,7 +10,7 @@ import { DASHBOARD_PATH } from "./apiAuth.ts";
 const SECRET_KEY = /secret|securitytoken|signature|password|authorization|token$/i;
 
 /** A copy of job data with every secret-looking key's value replaced. */
-export function redactSecrets(value: unknown, depth = 0): unknown {
+function redactSecrets(value: unknown, depth = 0): unknown {
   // Job data is small and flat; a cycle or absurd depth is not worth walking.
   if (depth > 20) return "[too deep]";
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));

@@ -7,7 +7,7 @@ import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
 import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
 
-export type { AccountConfig, DaemonConfig, LogLevel, OrchestratorConfig } from "./configSchema.ts";
+export type { DaemonConfig } from "./configSchema.ts";
 
 export interface LoadConfigOptions {
   /**
@@ -36,7 +36,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG_FILE = "config/smc-waves.yaml";
+const DEFAULT_CONFIG_FILE = "config/smc-waves.yaml";
 
 /** A token shorter than this is guessable; it still works, with a warning. */
 const MIN_TOKEN_LENGTH = 16;

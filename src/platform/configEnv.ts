@@ -18,7 +18,7 @@ const ALIASES: ReadonlyArray<{ variable: string; path: readonly string[] }> = [
 ];
 
 /** Variables of ours that are not config paths: the API token, the CLI's server URL, the file. */
-export const OTHER_VARIABLES = ["SMC_WAVES_API_TOKEN", "SMC_WAVES_URL", "SMC_WAVES_CONFIG"];
+const OTHER_VARIABLES = ["SMC_WAVES_API_TOKEN", "SMC_WAVES_URL", "SMC_WAVES_CONFIG"];
 
 export interface EnvOverrides {
   /** The raw config with every override applied (a copy; the input is untouched). */
@@ -31,7 +31,7 @@ export interface EnvOverrides {
 
 export const pathKey = (path: readonly PropertyKey[]): string => path.map(String).join(".");
 
-export function envName(path: readonly string[]): string {
+function envName(path: readonly string[]): string {
   const upper = path.map((segment) =>
     segment
       .replace(/([a-z0-9])([A-Z])/g, "$1_$2")

@@ -55,7 +55,7 @@ const account = z.strictObject({
 });
 
 /** Lower case, digits and `-`: each name becomes part of `SMC_WAVES_ACCOUNTS_<NAME>_*` unambiguously. */
-export const ACCOUNT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const ACCOUNT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 const orchestrator = z.strictObject({
   pollInterval: duration.default("30s"),
@@ -98,7 +98,7 @@ export type ValidatedConfig = z.output<typeof configSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** One SMC account the daemon runs plans in. Secrets never live here: see `credentials`. */
-export interface AccountConfig {
+interface AccountConfig {
   /** @default "https://smc.aliyuncs.com" */
   endpoint: string;
   regionId?: string;
@@ -117,7 +117,7 @@ export interface AccountConfig {
   method: "POST" | "GET";
 }
 
-export interface OrchestratorConfig {
+interface OrchestratorConfig {
   /** Batch `DescribeReplicationJobs` poll, milliseconds. @default 30_000 */
   pollIntervalMs: number;
   /** Reconcile against the account's job list, milliseconds. @default 300_000 */

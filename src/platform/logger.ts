@@ -25,7 +25,7 @@ const SECRET_KEYS = [
  * request's `headers.authorization`, an SMC call's `params.Signature`), so every key is listed at
  * depths 0 to 3.
  */
-export const REDACT_PATHS = SECRET_KEYS.flatMap((key) =>
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) =>
   ["", "*.", "*.*.", "*.*.*."].map((prefix) => `${prefix}${key}`),
 );
 

@@ -15,7 +15,7 @@ export interface RedisConnectionOptions {
   lazyConnect?: boolean;
 }
 
-export function redisOptions(role: RedisRole, options: RedisConnectionOptions = {}): RedisOptions {
+function redisOptions(role: RedisRole, options: RedisConnectionOptions = {}): RedisOptions {
   const common: RedisOptions = {
     ...(options.name ? { connectionName: options.name } : {}),
     lazyConnect: options.lazyConnect ?? false,

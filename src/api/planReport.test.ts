@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { PlanView, ServerView } from "../orchestrator/views.ts";
+import { reportCsv, reportRows } from "./planReport.ts";
+
+const counts = { pending: 0, creating: 0, running: 0, succeeded: 1, failed: 1, cancelled: 0 };
+const server = (overrides: Partial<ServerView>): ServerView => ({
+  key: "s-1",
+  wave: "w1",
+  status: "succeeded",
+  progress: 100,
+  attempts: 0,
+  restarts: 0,
+  history: [],
+  ...overrides,
+});
+const plan: PlanView = {
+  id: "p1",
+  name: "p1",
+  regionId: "cn-hangzhou",
+  account: "default",
+  status: "failed",
+  submittedAt: 0,
+  counts,
+  waves: [
+    {
+      name: "w1",
+      index: 0,
+      status: "failed",
+      counts,
+      servers: [
+        server({
+          sourceId: "s-1",
+          name: "web-01",
+          jobId: "j-1",
+          imageId: "m-1",
+          startedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+          finishedAt: Date.UTC(2026, 0, 2, 5, 0, 0),
+          attempts: 2,
+        }),
+        server({
+          key: 'name:db, "primary"',
+          name: 'db, "primary"',
+          status: "failed",
+          lastError: { code: "SourceServerState.Invalid", message: '=HYPERLINK("x")\nsecond line' },
+        }),
+      ],
+    },
+  ],
+};
+
+describe("plan report", () => {
+  it("gives one row per server with ISO times and the last error", () => {
+    expect(reportRows(plan)).toEqual([
+      {
+        sourceId: "s-1",
+        name: "web-01",
+        wave: "w1",
+        status: "succeeded",
+        jobId: "j-1",
+        imageId: "m-1",
+        startedAt: "2026-01-02T03:04:05.000Z",
+        finishedAt: "2026-01-02T05:00:00.000Z",
+        attempts: 2,
+        error: "",
+      },
+      {
+        sourceId: "",
+        name: 'db, "primary"',
+        wave: "w1",
+        status: "failed",
+        jobId: "",
+        imageId: "",
+        startedAt: "",
+        finishedAt: "",
+        attempts: 0,
+        error: 'SourceServerState.Invalid: =HYPERLINK("x")\nsecond line',
+      },
+    ]);
+  });
+
+  it("writes RFC 4180 CSV, quoting commas, quotes and newlines, and defusing formulas", () => {
+    const rows = reportRows(plan);
+    const withFormula = { ...rows[1], error: '=HYPERLINK("x")' } as (typeof rows)[number];
+    expect(reportCsv([...rows, withFormula])).toBe(
+      [
+        "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,error",
+        "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,",
+        ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line"',
+        ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")"',
+        "",
+      ].join("\r\n"),
+    );
+  });
+});
