@@ -13,7 +13,7 @@ interface CatalogueEntry {
 const INTERNAL =
   "An error occurred while processing your request. Please try again. If the problem still exists, please submit a ticket.";
 
-export const ERROR_CATALOGUE = {
+const ERROR_CATALOGUE = {
   // Gateway errors any action can return.
   MissingParameter: {
     status: 400,

@@ -24,7 +24,7 @@ export interface SimulationSettings {
   jobErrorRate: number;
 }
 
-export type JobEventKind =
+type JobEventKind =
   | "started"
   | "stopped"
   | "runCompleted"
@@ -60,11 +60,7 @@ function draft(job: JobRecord): JobRecord {
  * bytes over the bandwidth (at least one minute, so a Stop always has a window), Processing 8–12 min
  * plus 5% of the sync (image building), Cleaning 2–4 min. Syncing carries a ×0.8–1.25 jitter.
  */
-export function planPhases(
-  bytes: number,
-  settings: SimulationSettings,
-  draw: () => number,
-): RunPhases {
+function planPhases(bytes: number, settings: SimulationSettings, draw: () => number): RunPhases {
   const jitter = 0.8 + draw() * 0.45;
   const syncing = Math.max(
     MINUTE,
@@ -79,7 +75,7 @@ export function planPhases(
 }
 
 /** Incremental runs after the first copy only the changes: this share of the full bytes. */
-export const INCREMENTAL_SHARE = 0.1;
+const INCREMENTAL_SHARE = 0.1;
 
 function beginRun(
   job: JobRecord,

@@ -67,7 +67,7 @@ export interface JobDisk {
   parts: JobPart[];
 }
 
-export interface RunRecord {
+interface RunRecord {
   startTime: number;
   endTime: number;
   imageId: string;

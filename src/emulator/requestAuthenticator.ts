@@ -21,10 +21,10 @@ export interface EmulatorCredential {
   securityToken?: string;
 }
 
-export const API_VERSION = "2019-06-01";
+const API_VERSION = "2019-06-01";
 
 /** ±15 minutes: how far a request's Timestamp may be from real now. */
-export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
+const TIMESTAMP_WINDOW_MS = 15 * 60_000;
 
 const COMMON = [
   "Action",

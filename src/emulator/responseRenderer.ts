@@ -7,13 +7,7 @@ import type { ApiError } from "./errorCatalogue.ts";
 
 export type ResponseFormat = "json" | "xml";
 
-export type WireValue =
-  | string
-  | number
-  | boolean
-  | null
-  | WireValue[]
-  | { [key: string]: WireValue };
+type WireValue = string | number | boolean | null | WireValue[] | { [key: string]: WireValue };
 export type WireObject = { [key: string]: WireValue };
 
 export interface RenderedResponse {

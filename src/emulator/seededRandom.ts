@@ -15,7 +15,7 @@ export interface SeededRandom {
 }
 
 /** Lowercase letters and digits: the alphabet of SMC ids (`s-…`, `j-…`, `m-…`). */
-export const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 export function seededRandom(seed: number): SeededRandom {
   let state = seed >>> 0;

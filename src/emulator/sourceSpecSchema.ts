@@ -9,7 +9,7 @@ import type { SourceSpec } from "./sourceCatalogue.ts";
 
 const NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5:_-]{1,127}$/u;
 
-export const sourceSpecSchema = z
+const sourceSpecSchema = z
   .object({
     sourceId: z
       .string()
@@ -31,10 +31,10 @@ export const sourceSpecSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.object({ sources: z.array(sourceSpecSchema) }).strict();
+const scenarioSchema = z.object({ sources: z.array(sourceSpecSchema) }).strict();
 
 /** Turns zod issues into lines like `sources[3].systemDiskGiB: expected … (got 900)`. */
-export function describeIssues(error: z.ZodError, input: unknown): string[] {
+function describeIssues(error: z.ZodError, input: unknown): string[] {
   return error.issues.map((issue) => {
     const path = issue.path
       .map((part, i) =>

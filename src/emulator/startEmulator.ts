@@ -17,11 +17,7 @@ import { derivedSeed, seededRandom } from "./seededRandom.ts";
 import { generateSources, type SourceSpec, sourceFromSpec } from "./sourceCatalogue.ts";
 import type { EmulatorStats } from "./statsRecorder.ts";
 
-export type { JobTimelineEntry } from "./emulatorStore.ts";
-export type { FaultSettings } from "./faultInjector.ts";
-export type { EmulatorCredential } from "./requestAuthenticator.ts";
 export type { SourceSpec } from "./sourceCatalogue.ts";
-export type { EmulatorStats } from "./statsRecorder.ts";
 
 export interface EmulatorOptions {
   /** Interface to bind. Admin routes are unsigned, so keep it on loopback. @default "127.0.0.1" */
@@ -76,7 +72,7 @@ export interface RunningEmulator {
   credentials: { accessKeyId: string; accessKeySecret: string };
 }
 
-export const DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 25 * 1024 * 1024;
+const DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 25 * 1024 * 1024;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const seed = options.seed ?? 1;

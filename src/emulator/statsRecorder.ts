@@ -5,7 +5,7 @@
  * a brief overlap between two requests is never missed.
  */
 
-export interface ActionStats {
+interface ActionStats {
   calls: number;
   /** Error answers by code (including injected faults). */
   errors: Record<string, number>;

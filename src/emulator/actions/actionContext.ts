@@ -3,7 +3,7 @@ import type { EmulatorStore } from "../emulatorStore.ts";
 import type { ParamReader } from "../paramReader.ts";
 import type { WireObject } from "../responseRenderer.ts";
 
-export interface ActionContext {
+interface ActionContext {
   store: EmulatorStore;
   params: ParamReader;
   /** Emulated now (ms); the store has been synced to it. */

@@ -9,7 +9,7 @@ import { ApiError, invalidParameter } from "../errorCatalogue.ts";
 import type { ActionHandler } from "./actionContext.ts";
 import { readResourceIds, readResourceType, readTags } from "./fieldRules.ts";
 
-export const TAG_PAGE_SIZE = 50;
+const TAG_PAGE_SIZE = 50;
 
 const WIRE_TYPE = {
   sourceserver: "ALIYUN::SMC::SOURCESERVER",
