@@ -57,6 +57,11 @@ export interface ServerRecord {
   /** The job's StartTime and EndTime as the service reports them (ISO 8601). */
   jobStartTime?: string;
   jobEndTime?: string;
+  /**
+   * Set once the job was seen Finished: from then on the server only finishes, whatever a late
+   * poll says (a retried delete makes the job vanish from the poller's view).
+   */
+  finishing: boolean;
   /** Set once StartReplicationJob succeeded for the current job. */
   startRequested: boolean;
   startedAt?: number;
@@ -113,6 +118,7 @@ export class MigrationStore {
           restarts: 0,
           sizeBytes: 0,
           startRequested: false,
+          finishing: false,
           generation: 0,
           ...(server.ref.sourceId ? { sourceId: server.ref.sourceId } : {}),
           ...(server.ref.name ? { name: server.ref.name } : {}),
@@ -366,6 +372,7 @@ function decodeServer(raw: Record<string, string>): ServerRecord {
     restarts: int(raw.restarts) ?? 0,
     sizeBytes: int(raw.sizeBytes) ?? 0,
     startRequested: raw.startRequested === "true",
+    finishing: raw.finishing === "true",
     generation: int(raw.generation) ?? 0,
     ...optional("sourceId", raw.sourceId),
     ...optional("name", raw.name),

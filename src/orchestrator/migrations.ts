@@ -203,6 +203,7 @@ async function retryServers(ctx: OrchestratorContext, plan: PlanRecord): Promise
       errorCode: null,
       errorMessage: null,
       finishedAt: null,
+      finishing: false,
     };
     if (restartable && server.jobId) {
       await ctx.redis.hset(

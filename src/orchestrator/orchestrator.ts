@@ -61,9 +61,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     removeOnFail: { age: Math.ceil(settings.keepFailed.ageMs / 1000) },
   };
   const queues = {
+    // A dispatcher step that fails (the service down while it lists a wave's sources) retries with
+    // the same backoff; past its attempts, the reconcile's ensureDispatchers retries it again.
     plans: new Queue<PlanJobData>(QUEUE_NAMES.plans, {
       ...queueOptions,
-      defaultJobOptions: retention,
+      defaultJobOptions: {
+        ...retention,
+        attempts: settings.retry.maxAttempts,
+        backoff: { type: "smc" },
+      },
     }),
     servers: new Queue<ServerJobData>(QUEUE_NAMES.servers, {
       ...queueOptions,

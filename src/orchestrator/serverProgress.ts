@@ -52,6 +52,11 @@ export async function watchJob(
   }
 
   const incremental = settings?.runOnce === false;
+  if (outcome.server.finishing) {
+    return finish(ctx, account, outcome, {
+      deleteJob: !incremental && outcome.plan.spec.policy.onFinish === "delete",
+    });
+  }
   switch (outcome.server.jobStatus) {
     case "Finished":
       return finish(ctx, account, outcome, {
@@ -129,6 +134,10 @@ async function finish(
   const { plan } = outcome;
   const jobId = outcome.server.jobId ?? "";
   const accountName = plan.spec.account;
+  // Marked and untracked before the delete: a delete retried after a lost answer finds the job
+  // gone, and the poller must not then report it as deleted by someone else.
+  await outcome.update({ finishing: true });
+  await ctx.redis.hdel(ctx.store.keys.tracked(accountName), jobId);
   await ctx.ledger.releaseRunning(accountName, jobId);
   await ctx.ledger.releaseSource(outcome.slot);
   if (options.deleteJob) {
@@ -137,7 +146,6 @@ async function finish(
     await outcome.record("job:deleted", jobId);
     ctx.events.emit("job:deleted", { planId: plan.id, key: outcome.server.key, jobId });
   }
-  await ctx.redis.hdel(ctx.store.keys.tracked(accountName), jobId);
   await outcome.update({ progress: 100, finishedAt: ctx.clock.now() });
   await outcome.setStatus(
     "succeeded",
