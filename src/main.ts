@@ -3,6 +3,7 @@
  * Nothing else happens here; the CLI's `daemon` and `quickstart` commands call `startDaemon`.
  */
 import type { Redis } from "ioredis";
+import { createHealthCheck } from "./api/healthCheck.ts";
 import { type RunningApiServer, startApiServer } from "./api/server.ts";
 import type { RunningEmulator } from "./emulator/startEmulator.ts";
 import type { Account } from "./orchestrator/context.ts";
@@ -57,8 +58,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   let api: RunningApiServer | undefined;
+  // Health probes must answer while Redis is away, so they get a fail-fast connection of their own.
+  const probeRedis = createRedisConnection(config.redis.url, "request", {
+    name: "smc-waves-health",
+  });
+  probeRedis.on("error", () => {});
   if (options.http !== false) {
-    const defaultAccount = accounts.get("default");
     api = await startApiServer({
       host: config.http.host,
       port: config.http.port,
@@ -69,14 +74,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       dashboardReadOnly: config.http.dashboardReadOnly,
       now: () => (emulator?.clock ?? Date).now(),
       ...(config.http.token ? { token: config.http.token } : {}),
-      health: async () => ({
-        redis: (await redis.ping().catch(() => "")) === "PONG",
-        smc: defaultAccount
-          ? await defaultAccount.client.describeSourceServers({ pageSize: 1 }).then(
-              () => true,
-              () => false,
-            )
-          : false,
+      health: createHealthCheck({
+        redis: probeRedis,
+        clients: [...accounts.values()].map((account) => account.client),
+        now: Date.now,
       }),
     });
     logger.info({ url: api.url }, "HTTP API listening");
@@ -91,6 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await orchestrator.close(config.orchestrator.drainTimeoutMs);
       for (const account of accounts.values()) account.client.close();
       redis.disconnect();
+      probeRedis.disconnect();
       stopLogging();
     },
   };
