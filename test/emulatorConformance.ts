@@ -45,7 +45,7 @@ export const JOB_STATES: JobState[] = [
   "Expired",
 ];
 
-export function wireTime(ms: number): string {
+function wireTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 

@@ -143,6 +143,11 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const sources = (parsed.sources ?? 0) + (parsed.sourceList?.length ?? 0);
+  if (!["127.0.0.1", "::1", "localhost"].includes(parsed.host ?? "")) {
+    console.error(
+      `warning: the admin routes under /_emulator/ need no signature and ${parsed.host} is not loopback`,
+    );
+  }
   console.log(`SMC emulator listening on ${emulator.url}`);
   console.log(
     `  AccessKeyId ${emulator.credentials.accessKeyId}` +

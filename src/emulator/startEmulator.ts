@@ -17,7 +17,9 @@ import { derivedSeed, seededRandom } from "./seededRandom.ts";
 import { generateSources, type SourceSpec, sourceFromSpec } from "./sourceCatalogue.ts";
 import type { EmulatorStats } from "./statsRecorder.ts";
 
+// Types callers of this module need (others: emulatorStore.ts, faultInjector.ts, requestAuthenticator.ts).
 export type { SourceSpec } from "./sourceCatalogue.ts";
+export type { EmulatorStats } from "./statsRecorder.ts";
 
 export interface EmulatorOptions {
   /** Interface to bind. Admin routes are unsigned, so keep it on loopback. @default "127.0.0.1" */
