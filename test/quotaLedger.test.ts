@@ -24,6 +24,7 @@ beforeEach(async () => {
   cleanup = isolated.cleanup;
   keys = redisKeys(isolated.prefix);
   ledger = new QuotaLedger(redis, keys);
+  for (const planId of ["p1", "p2"]) await redis.hset(keys.plan(planId), "status", "running");
 });
 afterEach(() => cleanup());
 
@@ -110,6 +111,16 @@ describe("QuotaLedger", () => {
     for (const connection of others) connection.disconnect();
     expect(granted).toBe(17);
     expect((await ledger.usage("default", NOW)).used).toBe(17);
+  });
+
+  it("admits nothing for a plan that is not running", async () => {
+    await redis.hset(keys.plan("p1"), "status", "paused");
+    expect(await ledger.reserve(slot(0), { account: 10, plan: 10 }, NOW, LEASE)).toEqual({
+      ok: false,
+      reason: "plan-not-running",
+      status: "paused",
+    });
+    expect((await ledger.usage("default", NOW)).used).toBe(0);
   });
 
   it("caps running jobs, counting a job once", async () => {

@@ -149,7 +149,6 @@ async function admit(
     wave.order,
   );
   const share = await planShare(ctx, plan, account, pending.length);
-  let blocked = false;
   for (const server of pending) {
     const outcome = new ServerOutcome(ctx, plan, server);
     const result = await ctx.ledger.reserve(
@@ -177,13 +176,13 @@ async function admit(
       }
       continue;
     }
-    if (!blocked)
-      ctx.events.emit("quota:blocked", {
-        account: plan.spec.account,
-        used: result.used,
-        limit: account.quota,
-      });
-    blocked = true;
+    // Paused or cancelled since this step began: the ledger refused atomically, admit no more.
+    if (result.reason === "plan-not-running") break;
+    ctx.events.emit("quota:blocked", {
+      account: plan.spec.account,
+      used: result.used,
+      limit: account.quota,
+    });
     break;
   }
 }

@@ -6,11 +6,14 @@ import type { RedisKeys } from "./redisKeys.ts";
 const CONFIRMED_SLOT = 9e15;
 
 /**
- * Reserve a quota slot and the source lock at once.
- * KEYS: slots, sourceLock. ARGV: now, member, planId, accountLimit, planLimit, leaseExpiry, holder.
- * Expired reservations are dropped first; confirmed slots never expire here.
+ * Reserve a quota slot and the source lock at once, only while the plan is running (so a pause or
+ * cancel that has returned admits nothing more).
+ * KEYS: slots, sourceLock, plan. ARGV: now, member, planId, accountLimit, planLimit, leaseExpiry,
+ * holder. Expired reservations are dropped first; confirmed slots never expire here.
  */
 const reserveScript = new LuaScript(`
+local planStatus = redis.call('HGET', KEYS[3], 'status')
+if planStatus ~= 'running' then return {'plan-not-running', planStatus or 'missing'} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[7] then return {'source-busy', holder} end
@@ -117,6 +120,7 @@ return 1
 export type ReserveResult =
   | { ok: true }
   | { ok: false; reason: "source-busy"; holder: string }
+  | { ok: false; reason: "plan-not-running"; status: string }
   | { ok: false; reason: "quota" | "plan-cap"; used: number };
 
 export interface ServerSlot {
@@ -163,7 +167,11 @@ export class QuotaLedger {
   ): Promise<ReserveResult> {
     const reply = (await reserveScript.run(
       this.#redis,
-      [this.#keys.slots(slot.account), this.#keys.sourceLock(slot.account, slot.sourceId)],
+      [
+        this.#keys.slots(slot.account),
+        this.#keys.sourceLock(slot.account, slot.sourceId),
+        this.#keys.plan(slot.planId),
+      ],
       [
         now,
         reservationMember(slot),
@@ -177,6 +185,8 @@ export class QuotaLedger {
     const [outcome, detail] = reply;
     if (outcome === "ok") return { ok: true };
     if (outcome === "source-busy") return { ok: false, reason: "source-busy", holder: detail };
+    if (outcome === "plan-not-running")
+      return { ok: false, reason: "plan-not-running", status: detail };
     return { ok: false, reason: outcome === "quota" ? "quota" : "plan-cap", used: Number(detail) };
   }
 

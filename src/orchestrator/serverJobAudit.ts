@@ -16,6 +16,7 @@ export async function auditServerJobs(
   plan: PlanRecord,
   servers: readonly ServerRecord[],
 ): Promise<void> {
+  await requeueUnqueuedCreates(ctx, plan, servers);
   const now = ctx.realClock.now();
   const planKey = ctx.store.keys.plan(plan.id);
   const last = Number(await ctx.redis.hget(planKey, "auditedAt"));
@@ -39,5 +40,30 @@ export async function auditServerJobs(
       await job.remove();
       await ctx.queues.servers.add("server", data, { jobId });
     }
+  }
+}
+
+/**
+ * The dispatcher marks a server `creating` and then adds its step job: a daemon killed between the
+ * two leaves the server with no job at all, and it is never admitted again (it is not `pending`).
+ * Waiting a minute for the audit above would stall a wave's tail behind one crash, so every pass
+ * looks at the creating servers (few: admitted and not yet created) and adds what is missing.
+ * Adding a job that exists is a no-op, so a second dispatcher racing this one does no harm.
+ */
+async function requeueUnqueuedCreates(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  servers: readonly ServerRecord[],
+): Promise<void> {
+  for (const server of servers) {
+    if (server.status !== "creating") continue;
+    const jobId = serverJobId(plan.id, server.index, server.generation);
+    if (await ctx.queues.servers.getJob(jobId)) continue;
+    ctx.logger.warn(
+      { plan: plan.id, server: server.key, jobId },
+      "creating server had no BullMQ job (its dispatcher died); adding it",
+    );
+    const data = { planId: plan.id, index: server.index, generation: server.generation };
+    await ctx.queues.servers.add("server", data, { jobId });
   }
 }
