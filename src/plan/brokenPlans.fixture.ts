@@ -264,7 +264,7 @@ export const BROKEN_PLANS: BrokenPlan[] = [
   },
   {
     mistake: "an empty list of waves",
-    text: HEAD + "waves: []\n",
+    text: `${HEAD}waves: []\n`,
     expected: ["5:8: Expected `waves` to be a non-empty list of waves, got an empty list"],
   },
   {
@@ -886,7 +886,7 @@ export const BROKEN_PLANS: BrokenPlan[] = [
   },
   {
     mistake: "a tab in the indentation",
-    text: HEAD + "waves:\n  - name: w1\n\tservers: [{ name: web-01 }]\n",
+    text: `${HEAD}waves:\n  - name: w1\n\tservers: [{ name: web-01 }]\n`,
     expected: ["7:1: Invalid YAML: Tabs are not allowed as indentation"],
   },
   {
@@ -921,6 +921,13 @@ export const BROKEN_PLANS: BrokenPlan[] = [
     expected: ["10:9: Duplicate key `systemDiskSize`: a key may appear only once in a mapping"],
   },
   {
+    mistake: "a list of servers as a mapping key",
+    text: `${HEAD}waves:\n  - name: w1\n    servers:\n      [web-01, web-02]: { systemDiskSize: 100 }\n`,
+    expected: [
+      "8:7: A mapping key must be plain text, not a list or a mapping (is an indentation off?)",
+    ],
+  },
+  {
     mistake: "the whole plan as a list",
     text: yaml`
       - name: dc1
@@ -937,7 +944,7 @@ export const BROKEN_PLANS: BrokenPlan[] = [
   },
   {
     mistake: "waves as one string",
-    text: HEAD + "waves: wave-1\n",
+    text: `${HEAD}waves: wave-1\n`,
     expected: ['5:8: Expected `waves` to be a non-empty list of waves, got `"wave-1"`'],
   },
   {

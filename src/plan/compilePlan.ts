@@ -48,12 +48,16 @@ function compileWave(
   waveIndex: number,
   locate: (path: PlanPath) => Position,
 ): CompiledWave {
+  const inherited = mergeSettings([raw.defaults, wave.defaults]);
+  // Most servers of a generated plan only name a source: they share the wave's settings, compiled
+  // once (a shallow copy each; nothing downstream mutates settings).
+  const shared = toJobSettings(inherited);
   const compiled: CompiledWave = {
     name: wave.name,
     order: wave.order ?? "largestFirst",
     servers: wave.servers.map((server, serverIndex) => {
       const at = locate(["waves", waveIndex, "servers", serverIndex]);
-      return compileServer([raw.defaults, wave.defaults], server, at);
+      return compileServer(inherited, shared, server, at);
     }),
   };
   if (wave.window !== undefined) {
@@ -68,17 +72,19 @@ function compileWave(
 }
 
 function compileServer(
-  inherited: readonly (RawSettings | undefined)[],
+  inherited: RawSettings,
+  shared: JobSettings,
   server: RawServer,
   at: Position,
 ): CompiledServer {
   const { sourceId, name, ...own } = server;
-  const merged = mergeSettings([...inherited, own]);
   const ref = sourceId !== undefined ? { sourceId } : { name: name ?? "" };
+  const settings =
+    Object.keys(own).length === 0 ? { ...shared } : toJobSettings(mergeSettings([inherited, own]));
   return {
     ref,
     key: sourceId ?? `name:${name ?? ""}`,
-    settings: toJobSettings(merged),
+    settings,
     at: { line: at.line, col: at.col },
   };
 }

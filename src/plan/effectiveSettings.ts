@@ -30,14 +30,19 @@ const MERGED_KEYS: ReadonlySet<string> = new Set(["tags", "replicationParameters
 /**
  * The settings a server ends up with, layer by layer from the plan's `defaults` to the server.
  * Works on unvalidated data (so rules can run beside schema errors); for merged mappings the path
- * is the most specific layer that contributed.
+ * is the most specific layer that contributed. `base` is a result for the layers above (shared by
+ * a wave's servers), extended here without being changed.
  */
-export function effectiveSettings(layers: readonly SettingsLayer[]): Map<string, EffectiveSetting> {
-  const result = new Map<string, EffectiveSetting>();
+export function effectiveSettings(
+  layers: readonly SettingsLayer[],
+  base?: ReadonlyMap<string, EffectiveSetting>,
+): Map<string, EffectiveSetting> {
+  const result = new Map(base);
   for (const layer of layers) {
     if (layer.value === undefined) continue;
-    for (const key of JOB_SETTING_KEYS) {
-      if (!Object.hasOwn(layer.value, key)) continue;
+    // A server layer holds a handful of keys among many: walk its keys, not the whole catalogue.
+    for (const key of Object.keys(layer.value)) {
+      if (!SETTING_KEYS.has(key)) continue;
       const value = layer.value[key];
       const path = [...layer.path, key];
       const previous = asRecord(result.get(key)?.value);
@@ -52,3 +57,5 @@ export function effectiveSettings(layers: readonly SettingsLayer[]): Map<string,
   }
   return result;
 }
+
+const SETTING_KEYS: ReadonlySet<string> = new Set(JOB_SETTING_KEYS);

@@ -1,4 +1,5 @@
 import {
+  Composer,
   CST,
   type Document,
   isAlias,
@@ -10,8 +11,9 @@ import {
   LineCounter,
   type Node,
   type Pair,
-  parseDocument,
+  Parser,
   type YAMLMap,
+  YAMLParseError,
 } from "yaml";
 import type { PlanPath } from "./planProblem.ts";
 
@@ -65,24 +67,11 @@ export function parsePlanDocument(text: string): PlanDocument {
       `The file is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a plan may be at most ${MAX_PLAN_BYTES / 1024 / 1024} MiB`,
     );
   }
-  const tooDeep = findExcessiveNesting(text);
-  if (tooDeep !== undefined) {
-    const counter = new LineCounter();
-    // yaml's parser reports each line start, the first included; do the same by hand here.
-    counter.addNewLine(0);
-    for (let offset = text.indexOf("\n"); offset !== -1; offset = text.indexOf("\n", offset + 1)) {
-      counter.addNewLine(offset + 1);
-    }
-    return refuse(tooDeep.message, counter.linePos(tooDeep.offset));
+  const parsed = parseGuarded(text, lineCounter);
+  if ("refused" in parsed) {
+    return refuse(parsed.refused.message, lineCounter.linePos(parsed.refused.offset));
   }
-
-  const doc = parseDocument(text, {
-    lineCounter,
-    keepSourceTokens: true,
-    prettyErrors: false,
-    merge: true,
-    uniqueKeys: true,
-  });
+  const doc = parsed.doc;
   const at = (offset: number): Position => lineCounter.linePos(offset);
   const locate = (path: PlanPath, target: "key" | "value" = "value") =>
     at(locateOffset(doc, path, target));
@@ -100,6 +89,14 @@ export function parsePlanDocument(text: string): PlanDocument {
     }
     return { ...at(offset), path: [], message };
   });
+  const complexKey = findComplexKey(doc);
+  if (complexKey !== undefined) {
+    problems.push({
+      ...at(complexKey),
+      path: [],
+      message: "A mapping key must be plain text, not a list or a mapping (is an indentation off?)",
+    });
+  }
   if (problems.length > 0) return { problems, locate };
   if (doc.contents === null) {
     return { problems: [{ ...start, path: [], message: EMPTY_PLAN }], locate };
@@ -117,28 +114,69 @@ export function parsePlanDocument(text: string): PlanDocument {
 
 const EMPTY_PLAN = "The plan is empty: expected a mapping with `name`, `regionId` and `waves`";
 
-/** Scans tokens (cheap and non-recursive) for nesting the composer could not survive. */
-function findExcessiveNesting(text: string): { offset: number; message: string } | undefined {
+/**
+ * yaml's `parseDocument`, driven token by token so each token passes a nesting check before the
+ * parser sees it: input the composer could not survive is refused early, in one lexing pass.
+ */
+function parseGuarded(
+  text: string,
+  lineCounter: LineCounter,
+): { doc: Document.Parsed } | { refused: { offset: number; message: string } } {
+  const parser = new Parser(lineCounter.addNewLine);
+  // The parser reports each line start, the first one included, as `Parser.parse` would.
+  lineCounter.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  const guard = nestingGuard();
+  for (const lexeme of new Lexer().lex(text)) {
+    const refused = guard(lexeme);
+    if (refused !== undefined) return { refused };
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
+
+  const composer = new Composer({
+    merge: true,
+    uniqueKeys: true,
+    // Problems are returned, never printed: keep yaml from writing process warnings.
+    logLevel: "error",
+  });
+  let first: Document.Parsed | undefined;
+  for (const doc of composer.compose(tokens, true, text.length)) {
+    if (first === undefined) {
+      first = doc;
+    } else {
+      first.errors.push(
+        new YAMLParseError([doc.range[0], doc.range[1]], "MULTIPLE_DOCS", "multiple documents"),
+      );
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) always yields a document, if an empty one.
+  return first === undefined ? { refused: { offset: 0, message: EMPTY_PLAN } } : { doc: first };
+}
+
+/** A per-token check for nesting the composer could not survive (see MAX_NESTING). */
+function nestingGuard(): (lexeme: string) => { offset: number; message: string } | undefined {
   let offset = 0;
   let flowDepth = 0;
   let lineIndicators = 0;
   let atLineStart = true;
-  for (const token of new Lexer().lex(text)) {
-    const type = CST.tokenType(token);
+  return (lexeme) => {
+    const type = CST.tokenType(lexeme);
     const tokenOffset = offset;
     // Control tokens (document/scalar/flow-end markers) are not source text.
     if (type !== "doc-mode" && type !== "scalar" && type !== "flow-error-end") {
-      offset += token.length;
+      offset += lexeme.length;
     }
     if (type === "newline") {
       atLineStart = true;
       lineIndicators = 0;
-      continue;
+      return undefined;
     }
-    if (atLineStart && type === "space" && token.length > MAX_INDENT_COLUMNS) {
+    if (atLineStart && type === "space" && lexeme.length > MAX_INDENT_COLUMNS) {
       return {
         offset: tokenOffset,
-        message: `Indented ${token.length} columns; plans nest far less (at most ${MAX_INDENT_COLUMNS} columns of indentation)`,
+        message: `Indented ${lexeme.length} columns; plans nest far less (at most ${MAX_INDENT_COLUMNS} columns of indentation)`,
       };
     }
     atLineStart = false;
@@ -152,6 +190,25 @@ function findExcessiveNesting(text: string): { offset: number; message: string }
         offset: tokenOffset,
         message: `Nested more than ${MAX_NESTING} levels deep; a plan needs fewer than 10`,
       };
+    }
+    return undefined;
+  };
+}
+
+/** Offset of the first mapping key that is a collection: plain data cannot hold one. */
+function findComplexKey(doc: Document): number | undefined {
+  // An explicit stack instead of yaml's `visit`: this runs on every plan, and visit's generic
+  // bookkeeping costs more than the walk itself on a 10,000-server plan.
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isMap(pair.key) || isSeq(pair.key)) return rangeStart(pair.key) ?? 0;
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
     }
   }
   return undefined;

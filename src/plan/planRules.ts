@@ -36,6 +36,8 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
   const serverKeys = new Map<string, PlanPath>();
   const instanceIds = new Map<string, PlanPath>();
   let serverCount = 0;
+  // Generated plans repeat one window on every wave; cron with a zone costs about a millisecond.
+  const windowChecks = new Map<string, string | undefined>();
 
   asList(plan.waves).forEach((waveValue, waveIndex) => {
     const wave = asRecord(waveValue);
@@ -53,7 +55,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
           `Wave name ${quoteName(waveName)} is already used by the wave at line ${line}; wave names must be unique`,
       );
     }
-    checkWindow(findings, wavePath, asRecord(wave.window), context.now);
+    checkWindow(findings, wavePath, asRecord(wave.window), context.now, windowChecks);
     const notBefore = typeof wave.notBefore === "string" ? Date.parse(wave.notBefore) : Number.NaN;
     const waveDefaults: SettingsLayer = {
       path: [...wavePath, "defaults"],
@@ -61,6 +63,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
     };
     findings.push(...settingsLayerRules(waveDefaults, context.now));
 
+    const waveSettings = effectiveSettings([planDefaults, waveDefaults]);
     const withoutSystemDisk: PlanPath[] = [];
     asList(wave.servers).forEach((serverValue, serverIndex) => {
       serverCount += 1;
@@ -104,7 +107,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
       }
       const layer: SettingsLayer = { path: serverPath, value: server };
       findings.push(...settingsLayerRules(layer, context.now));
-      const settings = effectiveSettings([planDefaults, waveDefaults, layer]);
+      const settings = effectiveSettings([layer], waveSettings);
       if (!settings.has("systemDiskSize")) withoutSystemDisk.push(serverPath);
       findings.push(
         ...effectiveServerRules(settings, {
@@ -200,18 +203,32 @@ function checkWindow(
   wavePath: PlanPath,
   window: Record<string, unknown> | undefined,
   now: number,
+  cache: Map<string, string | undefined>,
 ): void {
   if (window === undefined) return;
   const path = [...wavePath, "window"];
   checkDuration(findings, [...path, "duration"], window.duration, WINDOW_RANGE_MS);
   let timezone = "UTC";
   if (typeof window.timezone === "string") {
-    const problem = timezoneProblem(window.timezone);
+    const zone = window.timezone;
+    const problem = cached(cache, `zone ${zone}`, () => timezoneProblem(zone));
     if (problem === undefined) timezone = window.timezone;
     else findings.push({ path: [...path, "timezone"], message: problem });
   }
   if (typeof window.cron === "string") {
-    const problem = cronProblem(window.cron, timezone, now);
+    const cron = window.cron;
+    const problem = cached(cache, `cron ${timezone} ${cron}`, () =>
+      cronProblem(cron, timezone, now),
+    );
     if (problem !== undefined) findings.push({ path: [...path, "cron"], message: problem });
   }
+}
+
+function cached(
+  cache: Map<string, string | undefined>,
+  key: string,
+  compute: () => string | undefined,
+): string | undefined {
+  if (!cache.has(key)) cache.set(key, compute());
+  return cache.get(key);
 }
