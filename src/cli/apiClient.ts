@@ -4,7 +4,7 @@
  */
 import type { PlanSummary, PlanView } from "../orchestrator/views.ts";
 
-export const DEFAULT_SERVER = "http://127.0.0.1:8080";
+const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
 /** Exit codes every plan command shares. */
 export const EXIT = { ok: 0, invalid: 1, failed: 2, notSucceeded: 3 } as const;

@@ -35,6 +35,6 @@ export function createRequest(
 }
 
 /** `yyyy-MM-ddTHH:mm:ssZ`, the service's timestamp format (no milliseconds). */
-export function serviceTimestamp(epochMs: number): string {
+function serviceTimestamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

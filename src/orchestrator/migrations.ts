@@ -18,7 +18,7 @@ export class PlanStateError extends Error {
 }
 
 /** Plan ids are BullMQ-safe (no ':') and readable: the plan's name with anything else as '-'. */
-export function planIdOf(name: string): string {
+function planIdOf(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
 }
 

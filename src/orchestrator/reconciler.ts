@@ -39,7 +39,7 @@ export async function reconcileAccounts(ctx: OrchestratorContext): Promise<void>
 }
 
 /** Every plan that has not ended has its dispatcher job; adding an existing id is a no-op. */
-export async function ensureDispatchers(ctx: OrchestratorContext): Promise<void> {
+async function ensureDispatchers(ctx: OrchestratorContext): Promise<void> {
   for (const planId of await ctx.store.planIds()) {
     const plan = await ctx.store.getPlan(planId);
     if (

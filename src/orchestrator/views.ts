@@ -23,6 +23,7 @@ export interface HistoryEntry {
   detail?: string;
 }
 
+/** @public */
 export interface ServerError {
   /** The service's code (`SourceServerState.Invalid`, a job's `ErrorCode`) or one of ours. */
   code: string;
@@ -66,6 +67,7 @@ export interface WaveSummary {
   finishedAt?: number;
 }
 
+/** @public */
 export interface WaveView extends WaveSummary {
   servers: ServerView[];
 }

@@ -117,7 +117,7 @@ export async function startHarness(
   };
 }
 
-export const DEFAULT_POLICY: PlanPolicy = {
+const DEFAULT_POLICY: PlanPolicy = {
   maxJobs: 100,
   pollIntervalMs: 100,
   jobRestarts: 3,
