@@ -22,7 +22,11 @@ export const systemClock: Clock = {
  * A clock that runs `timeScale` times faster than real time from `epoch` on: with 3600, one real
  * second is one hour. The emulator runs on one so hour-long replication jobs finish in seconds.
  */
-export function scaledClock(timeScale: number, epoch = Date.now(), real: Clock = systemClock): Clock {
+export function scaledClock(
+  timeScale: number,
+  epoch = Date.now(),
+  real: Clock = systemClock,
+): Clock {
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be above 0, got ${timeScale}`);
   const realStart = real.now();
   return {
