@@ -5,7 +5,14 @@
  * each request runs to completion on the event loop, so there are no races between requests.
  */
 import { UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
-import { advance, type JobEvent, runningTime, type SimulationSettings } from "./jobLifecycle.ts";
+import {
+  advance,
+  type JobEvent,
+  nextTransitionAt,
+  runningTime,
+  type SimulationSettings,
+  withProgress,
+} from "./jobLifecycle.ts";
 import type { JobRecord, SourceRecord } from "./records.ts";
 import { derivedSeed, type SeededRandom, seededRandom } from "./seededRandom.ts";
 import { StatsRecorder } from "./statsRecorder.ts";
@@ -53,6 +60,8 @@ export class EmulatorStore {
   readonly tags = new Map<string, Map<string, string>>();
   #ids: SeededRandom;
   #syncedTo = Number.NEGATIVE_INFINITY;
+  /** Sources with a Running job; rebuilt on demand after any change to jobs (null = stale). */
+  #runningSources: Set<string> | null = null;
 
   constructor(settings: StoreSettings) {
     this.settings = settings;
@@ -69,6 +78,7 @@ export class EmulatorStore {
     this.sources.clear();
     for (const source of sources) this.sources.set(source.sourceId, structuredClone(source));
     this.#jobs.clear();
+    this.#runningSources = null;
     this.#deleted = [];
     this.tokens.clear();
     this.tags.clear();
@@ -76,11 +86,17 @@ export class EmulatorStore {
     this.#ids = seededRandom(derivedSeed(this.settings.simulation.seed, "ids"));
   }
 
-  /** Advances every job to `now`, applying their transitions to the stats in time order. */
+  /**
+   * Advances every job with a transition due by `now`, applying the transitions to the stats in
+   * time order. Idle jobs are not touched: Progress of Running jobs is derived on read (`view`).
+   */
   sync(now: number): void {
     if (now < this.#syncedTo) now = this.#syncedTo; // the clock never runs backwards for the store
+    this.#syncedTo = now;
     const events: JobEvent[] = [];
     for (const job of this.#jobs.values()) {
+      const due = nextTransitionAt(job);
+      if (due === null || due > now) continue;
       const advanced = advance(job, now, this.settings.simulation);
       events.push(...advanced.events);
       if (advanced.job.deletedAt !== null) {
@@ -91,13 +107,13 @@ export class EmulatorStore {
         this.#jobs.set(job.jobId, advanced.job);
       }
     }
-    this.#syncedTo = now;
     this.applyEvents(events);
   }
 
   /** Applies transitions to the stats; sorted so the running peak is the true peak. */
   applyEvents(events: readonly JobEvent[]): void {
     if (events.length === 0) return;
+    this.#runningSources = null;
     const ordered = [...events].sort((a, b) => a.at - b.at || a.runningDelta - b.runningDelta);
     for (const event of ordered) {
       if (event.runningDelta !== 0) this.stats.running(event.runningDelta);
@@ -126,13 +142,21 @@ export class EmulatorStore {
     return this.#jobs.values();
   }
 
+  /** A job with Progress and BusinessStatus as of the last sync. */
   job(jobId: string): JobRecord | undefined {
-    return this.#jobs.get(jobId);
+    const job = this.#jobs.get(jobId);
+    return job && this.view(job);
+  }
+
+  /** `job` with its derived fields (Progress, BusinessStatus) as of the last sync. */
+  view(job: JobRecord): JobRecord {
+    return withProgress(job, this.#syncedTo);
   }
 
   /** Stores a new or changed job record (records are replaced, never mutated in place). */
   putJob(job: JobRecord): void {
     this.#jobs.set(job.jobId, job);
+    this.#runningSources = null;
   }
 
   /** Deletes a job now: it leaves the quota, frees its source, and its tags go with it. */
@@ -140,6 +164,7 @@ export class EmulatorStore {
     const job = this.#jobs.get(jobId);
     if (!job) return;
     this.#jobs.delete(jobId);
+    this.#runningSources = null;
     this.#deleted.push({ ...job, deletedAt: now });
     this.tags.delete(`replicationjob/${jobId}`);
     this.stats.count("jobsDeleted");
@@ -163,9 +188,13 @@ export class EmulatorStore {
   /** The state the service reports: InUse while one of the source's jobs is Running. */
   sourceState(source: SourceRecord): SourceRecord["baseState"] | "InUse" {
     if (source.baseState !== "Available") return source.baseState;
-    return this.jobsOfSource(source.sourceId).some((job) => job.status === "Running")
-      ? "InUse"
-      : "Available";
+    if (this.#runningSources === null) {
+      this.#runningSources = new Set();
+      for (const job of this.#jobs.values()) {
+        if (job.status === "Running") this.#runningSources.add(job.sourceId);
+      }
+    }
+    return this.#runningSources.has(source.sourceId) ? "InUse" : "Available";
   }
 
   /** Every job ever created, deleted ones included (admin route, tests). */

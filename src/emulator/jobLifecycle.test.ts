@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   advance,
   EXPIRED_RETENTION_MS,
+  nextTransitionAt,
   phaseAt,
   runningTime,
   type SimulationSettings,
@@ -237,5 +238,33 @@ describe("phaseAt", () => {
       "Cleaning",
       "Cleaning",
     ]);
+  });
+});
+
+describe("nextTransitionAt", () => {
+  it("is the instant of the first transition advance finds, in every kind of state", () => {
+    const failing = { ...settings, jobErrorRate: 1 };
+    const cases: Array<[JobRecord, SimulationSettings]> = [
+      [startJob(job(), T0, settings).job, settings],
+      [startJob(job(), T0, failing).job, failing],
+      [job({ scheduledStartTime: T0 + HOUR }), settings],
+      [job({ validTime: T0 + 8 * DAY }), settings],
+      [
+        advance(
+          startJob(job({ runOnce: false, frequency: 24 }), T0, settings).job,
+          T0 + 5 * HOUR,
+          settings,
+        ).job,
+        settings,
+      ],
+      [advance(job({ validTime: T0 + HOUR }), T0 + 2 * HOUR, settings).job, settings],
+    ];
+    for (const [record, s] of cases) {
+      const at = nextTransitionAt(record);
+      expect(at).not.toBeNull();
+      expect(advance(record, (at ?? 0) - 1, s).events).toEqual([]);
+      expect(advance(record, at ?? 0, s).events[0]?.at).toBe(at);
+    }
+    expect(nextTransitionAt(job({ validTime: null }))).toBeNull();
   });
 });

@@ -287,6 +287,37 @@ export function phaseAt(phases: RunPhases, position: number): BusinessStatus {
 }
 
 /**
+ * When the job's next transition is due (run end or failure, scheduled start, next incremental
+ * run, expiry, removal); null when nothing is scheduled. Cheap: lets the store skip idle jobs.
+ */
+export function nextTransitionAt(job: JobRecord): number | null {
+  if (job.deletedAt !== null) return null;
+  // The same candidates as nextTransition, without building them: this runs for every job on
+  // every request.
+  let at = Number.POSITIVE_INFINITY;
+  const run = job.run;
+  if (job.status === "Running" && run && run.segmentStartedAt !== null) {
+    at = run.segmentStartedAt + ((run.failAtMs ?? run.workMs) - run.doneMs);
+  }
+  if (job.status === "Ready" && job.scheduledStartTime !== null && run === null) {
+    at = Math.min(at, job.scheduledStartTime);
+  }
+  if (job.status === "Waiting" && job.nextRunAt !== null) at = Math.min(at, job.nextRunAt);
+  if (EXPIRABLE.has(job.status) && job.validTime !== null) at = Math.min(at, job.validTime);
+  if (job.status === "Expired" && job.expiredAt !== null)
+    at = Math.min(at, job.expiredAt + EXPIRED_RETENTION_MS);
+  return Number.isFinite(at) ? at : null;
+}
+
+/** The job with Progress and BusinessStatus as of `now` (a copy when they change). */
+export function withProgress(job: JobRecord, now: number): JobRecord {
+  if (job.status !== "Running") return job;
+  const next = { ...job };
+  refresh(next, now);
+  return next;
+}
+
+/**
  * Every transition due up to `now`, in order, then the derived fields as of `now`. A deleted job
  * is returned unchanged.
  */

@@ -31,9 +31,10 @@ export const describeReplicationJobs: ActionHandler = ({ store, params }) => {
         (jobIds.length === 0 || jobIds.includes(job.jobId)) &&
         (!name || job.name === name) &&
         (!regionId || job.regionId === regionId) &&
-        (!status || job.status === status) &&
-        (!businessStatus || job.businessStatus === businessStatus),
+        (!status || job.status === status),
     )
+    .map((job) => store.view(job))
+    .filter((job) => !businessStatus || job.businessStatus === businessStatus)
     .reverse();
   return {
     ReplicationJobs: { ReplicationJob: pageOf(matching, page).map(jobToWire) },
