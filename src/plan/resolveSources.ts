@@ -69,7 +69,7 @@ export function matchSources(
     byName.set(source.name, [...(byName.get(source.name) ?? []), source]);
 
   const sources = new Map<string, SourceServer>();
-  const claimedBy = new Map<string, string>();
+  const claimedBy = new Map<string, { path: string; at?: { line: number } }>();
   const problems: ServerProblem[] = [];
   eachServer(plan, (server, path) => {
     const problem = (message: string) =>
@@ -96,12 +96,13 @@ export function matchSources(
     if (source === undefined) return;
     const other = claimedBy.get(source.sourceId);
     if (other !== undefined) {
+      const where = other.at === undefined ? other.path : `line ${other.at.line}`;
       problem(
-        `${quoteName(name ?? sourceId ?? "")} is source ${source.sourceId}, which ${other} already lists; a source can have only one unfinished job`,
+        `Source ${source.sourceId} (${quoteName(source.name)}) is already listed at ${where}; a source can have only one unfinished job, so a second entry is certain to fail`,
       );
       return;
     }
-    claimedBy.set(source.sourceId, path);
+    claimedBy.set(source.sourceId, { path, ...(server.at ? { at: server.at } : {}) });
     sources.set(server.key, source);
   });
   return { sources, problems };
