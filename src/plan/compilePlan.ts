@@ -90,7 +90,7 @@ function compileServer(
 }
 
 /** Layers from least to most specific. */
-export function mergeSettings(layers: readonly (RawSettings | undefined)[]): RawSettings {
+function mergeSettings(layers: readonly (RawSettings | undefined)[]): RawSettings {
   const merged: RawSettings = {};
   for (const layer of layers) {
     if (layer === undefined) continue;

@@ -12,7 +12,7 @@ const OPENINGS_SHOWN = 3;
 /** What the service defaults ValidTime to when the plan gives none (contract §3). */
 const SERVICE_DEFAULT_VALID = "30d";
 
-export interface DryRunServer {
+interface DryRunServer {
   key: string;
   /** The source's name, or the plan's reference when the source is not known. */
   label: string;
@@ -23,7 +23,7 @@ export interface DryRunServer {
   parameters: Record<string, string>;
 }
 
-export interface DryRunWave {
+interface DryRunWave {
   name: string;
   order: "largestFirst" | "asListed";
   /** Set when the order shown is not the order that will run (sizes unknown without --online). */

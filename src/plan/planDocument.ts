@@ -25,7 +25,7 @@ export const MAX_PLAN_BYTES = 5 * 1024 * 1024;
  * needs 9 levels; 32 is generous. Indentation is bounded separately because block nesting can also
  * grow one column per level.
  */
-export const MAX_NESTING = 32;
+const MAX_NESTING = 32;
 const MAX_INDENT_COLUMNS = 256;
 /** Alias expansions yaml allows before calling it a billion-laughs attack. */
 const MAX_ALIAS_COUNT = 100;
@@ -36,7 +36,7 @@ export interface Position {
 }
 
 /** A finding with a position already known (YAML-level problems). */
-export interface PositionedFinding extends Position {
+interface PositionedFinding extends Position {
   path: PlanPath;
   message: string;
 }

@@ -60,7 +60,7 @@ const replicationParametersSchema = z
   .describe("Replication driver (SMT) parameters; sent as the ReplicationParameters JSON string.");
 
 /** Job settings: every key maps one-to-one onto a CreateReplicationJob parameter. */
-export const jobSettingsShape = {
+const jobSettingsShape = {
   targetType: oneOf(["Image", "ContainerImage", "Instance"])
     .describe("What the migration delivers. `Instance` needs `instanceId`. @default Image")
     .optional(),

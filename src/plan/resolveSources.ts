@@ -2,7 +2,7 @@ import type { SmcClient } from "../smc/client.ts";
 import type { CallOptions } from "../smc/requests.ts";
 import type { SourceServer } from "../smc/types.ts";
 import { closestName } from "./closestName.ts";
-import type { CompiledPlan, CompiledServer } from "./compiledPlan.ts";
+import type { CompiledPlan, CompiledServer, ServerRef } from "./compiledPlan.ts";
 import { quoteName } from "./planProblem.ts";
 
 /** A problem with one server of a compiled plan, found against the service. */
@@ -74,7 +74,7 @@ export function matchSources(
   eachServer(plan, (server, path) => {
     const problem = (message: string) =>
       problems.push({ key: server.key, path, ...(server.at ? { at: server.at } : {}), message });
-    const { sourceId, name } = server.ref;
+    const { sourceId, name }: ServerRef = server.ref;
     let source: SourceServer | undefined;
     if (sourceId !== undefined) {
       source = byId.get(sourceId);

@@ -66,7 +66,7 @@ function unknownKey(objectPath: PlanPath, key: string): Finding {
 }
 
 /** The value at `path` in parsed YAML data; undefined when a step is missing. */
-export function valueAt(data: unknown, path: PlanPath): unknown {
+function valueAt(data: unknown, path: PlanPath): unknown {
   let node = data;
   for (const segment of path) {
     if (node === null || typeof node !== "object") return undefined;

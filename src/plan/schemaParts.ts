@@ -34,15 +34,15 @@ export function flag() {
  * starting with a Latin or Chinese letter, then letters, digits, `:`, `_`, `-`. A leading `http://`
  * is impossible under this pattern (no `/`), which is the rule's other half.
  */
-export const NAME_PATTERN = /^[A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff:_-]{1,127}$/;
-export const NAME_PHRASE =
+const NAME_PATTERN = /^[A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff:_-]{1,127}$/;
+const NAME_PHRASE =
   "2–128 characters: a letter first, then letters, digits, `:`, `_` or `-` (no spaces, dots or `/`)";
 
 export function smcName(description: string) {
   return text(NAME_PHRASE, NAME_PATTERN).describe(description);
 }
 
-export const DURATION_PHRASE =
+const DURATION_PHRASE =
   "a duration such as `30s`, `15m`, `6h`, `30d`, or a whole number of milliseconds";
 
 export function duration(description: string) {
