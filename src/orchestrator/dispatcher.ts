@@ -8,7 +8,7 @@ import { countStatuses, type PlanRecord, waveIndexes } from "./migrationStore.ts
 import { planShare } from "./planShare.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
-import { sourceBytes } from "./sourceBytes.ts";
+import { jobBytes } from "./sourceBytes.ts";
 
 /** How long a paused plan sleeps between looks; resume wakes it at once. */
 const PAUSED_RECHECK_MS = 60_000;
@@ -117,10 +117,11 @@ async function startWave(
     if (server.status !== "pending") continue;
     const source = sources.get(server.key);
     if (source) {
+      const settings = wave.servers.find((candidate) => candidate.key === server.key)?.settings;
       await ctx.store.updateServer(plan.id, server.index, {
         sourceId: source.sourceId,
         name: source.name,
-        sizeBytes: sourceBytes(source),
+        sizeBytes: jobBytes(source, settings?.dataDisks),
       });
     } else {
       const problem = problems.find((candidate) => candidate.key === server.key);

@@ -16,6 +16,22 @@ import type {
 /** History entries kept per server; older ones are trimmed (the log keeps everything). */
 const HISTORY_LIMIT = 200;
 
+/** Parsed plan specs one store keeps; more plans than this at once only cost re-reads. */
+const SPEC_CACHE_SIZE = 64;
+
+/** The plan hash's fields other than `spec`, read on every `getPlan`. */
+const PLAN_FIELDS = [
+  "id",
+  "specHash",
+  "status",
+  "submittedAt",
+  "wave",
+  "generation",
+  "reason",
+  "startedAt",
+  "finishedAt",
+] as const;
+
 /** A plan's record: its spec plus what the dispatcher tracks. */
 export interface PlanRecord {
   id: string;
@@ -86,6 +102,8 @@ type Patch<T> = { [K in keyof T]?: T[K] | null };
 export class MigrationStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  /** Parsed specs by plan id, with the hash they were parsed from (see `getPlan`). */
+  readonly #specs = new Map<string, { hash: string; spec: CompiledPlan }>();
 
   constructor(redis: Redis, keys: RedisKeys) {
     this.#redis = redis;
@@ -136,10 +154,33 @@ export class MigrationStore {
     return (await this.#redis.smembers(this.#keys.plans)).sort();
   }
 
+  /**
+   * Every step of every server reads its plan, and a 1,000-server spec is ~150 KB of JSON: reading
+   * and parsing it each time was most of a daemon's CPU. A spec never changes once written (a
+   * different spec under the same id is refused), so the small fields are read each time and the
+   * spec only when its hash is new. Callers must not mutate `spec`: it is shared.
+   */
   async getPlan(planId: string): Promise<PlanRecord | undefined> {
-    const raw = await this.#redis.hgetall(this.#keys.plan(planId));
-    if (!raw.spec) return undefined;
-    return decodePlan(raw);
+    const key = this.#keys.plan(planId);
+    const values = await this.#redis.hmget(key, ...PLAN_FIELDS);
+    const raw: Record<string, string> = {};
+    PLAN_FIELDS.forEach((field, i) => {
+      const value = values[i];
+      if (value !== null && value !== undefined) raw[field] = value;
+    });
+    // specHash is written with the spec in one HSET: without it the plan is not (fully) submitted.
+    if (!raw.specHash) return undefined;
+    let cached = this.#specs.get(planId);
+    if (cached?.hash !== raw.specHash) {
+      const text = await this.#redis.hget(key, "spec");
+      if (!text) return undefined;
+      cached = { hash: raw.specHash, spec: JSON.parse(text) as CompiledPlan };
+      // Bounded: a long-lived daemon sees many plans; dropping the oldest only costs a re-read.
+      if (this.#specs.size >= SPEC_CACHE_SIZE)
+        this.#specs.delete(this.#specs.keys().next().value ?? "");
+      this.#specs.set(planId, cached);
+    }
+    return decodePlan(raw, cached.spec);
   }
 
   async updatePlan(
@@ -337,10 +378,10 @@ function encode(record: object): Record<string, string> {
 const int = (value: string | undefined): number | undefined =>
   value === undefined || value === "" ? undefined : Number(value);
 
-function decodePlan(raw: Record<string, string>): PlanRecord {
+function decodePlan(raw: Record<string, string>, spec: CompiledPlan): PlanRecord {
   return {
     id: raw.id ?? "",
-    spec: JSON.parse(raw.spec ?? "{}") as CompiledPlan,
+    spec,
     specHash: raw.specHash ?? "",
     status: (raw.status ?? "pending") as PlanStatus,
     submittedAt: int(raw.submittedAt) ?? 0,

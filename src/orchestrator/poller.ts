@@ -20,7 +20,7 @@ export async function pollTrackedJobs(
 ): Promise<void> {
   for (const [accountName, account] of ctx.accounts) {
     const tracked = await ctx.redis.hgetall(ctx.store.keys.tracked(accountName));
-    const jobIds = Object.keys(tracked);
+    const jobIds = await dueJobIds(ctx, accountName, tracked);
     let calls = 0;
     for (let start = 0; start < jobIds.length; start += BATCH) {
       const batch = jobIds.slice(start, start + BATCH);
@@ -43,6 +43,34 @@ export async function pollTrackedJobs(
       lagMs: Math.max(0, ctx.realClock.now() - scheduledAt),
     });
   }
+}
+
+/**
+ * The tracked jobs whose plan's `pollInterval` has passed since their last poll. The scheduler
+ * ticks at the daemon's `orchestrator.pollInterval`, the floor; a plan may ask for less often.
+ */
+async function dueJobIds(
+  ctx: OrchestratorContext,
+  account: string,
+  tracked: Record<string, string>,
+): Promise<string[]> {
+  const now = ctx.realClock.now();
+  const polledKey = ctx.store.keys.polledAt(account);
+  const polledAt = await ctx.redis.hgetall(polledKey);
+  const due = new Map<string, boolean>();
+  for (const planId of new Set(
+    Object.values(tracked).map((holder) => holder.split("|")[0] ?? ""),
+  )) {
+    const plan = await ctx.store.getPlan(planId);
+    const interval = plan?.spec.policy.pollIntervalMs ?? 0;
+    // Half a tick of slack, so a plan polling at the daemon's own interval is due on every tick.
+    const isDue = now - Number(polledAt[planId] ?? 0) >= interval - ctx.settings.pollIntervalMs / 2;
+    due.set(planId, isDue);
+    if (isDue) await ctx.redis.hset(polledKey, planId, String(now));
+  }
+  return Object.keys(tracked).filter(
+    (jobId) => due.get(tracked[jobId]?.split("|")[0] ?? "") === true,
+  );
 }
 
 async function storeJobState(

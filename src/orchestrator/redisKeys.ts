@@ -28,6 +28,8 @@ export function redisKeys(prefix: string) {
     externalLocks: (account: string) => `${root}:acct:${account}:ext-locks`,
     /** HASH plan id → JSON { wants, at }: each plan's latest claim on the quota, for fair shares. */
     demand: (account: string) => `${root}:acct:${account}:demand`,
+    /** HASH plan id → epoch ms its jobs were last polled (plans may poll less often than the daemon). */
+    polledAt: (account: string) => `${root}:acct:${account}:polled-at`,
     /** HASH job id → `planId|index`: the jobs the poller watches. */
     tracked: (account: string) => `${root}:acct:${account}:tracked`,
   };

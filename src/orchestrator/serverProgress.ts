@@ -105,7 +105,11 @@ async function restartOrFail(
       `job ${jobId} is InError${why}: ${outcome.server.jobStatusInfo || "no StatusInfo"}`,
     );
   }
-  await startIgnoringRepeat(account, jobId);
+  if (!(await startIgnoringRepeat(account, jobId))) {
+    // Not InError any more: an earlier, unanswered start of ours went through. Not a new restart.
+    await outcome.update({ jobStatus: "Running" });
+    return park(job, token, 2 * ctx.settings.pollIntervalMs);
+  }
   const restarts = await ctx.store.incrementServer(
     outcome.plan.id,
     outcome.server.index,
@@ -164,12 +168,16 @@ async function finish(
   await outcome.wakeDispatcher();
 }
 
-/** A start repeated after a crash finds the job already running: that is success. */
-async function startIgnoringRepeat(account: Account, jobId: string): Promise<void> {
+/**
+ * A start repeated after a crash (or after a lost answer) finds the job already running: that is
+ * success too. Returns false in that case, true when this call started the job.
+ */
+async function startIgnoringRepeat(account: Account, jobId: string): Promise<boolean> {
   try {
     await account.client.startReplicationJob({ jobId });
+    return true;
   } catch (error) {
-    if (isSmcError(error) && error.code === "ReplicationJob.InvalidStatus") return;
+    if (isSmcError(error) && error.code === "ReplicationJob.InvalidStatus") return false;
     throw error;
   }
 }
