@@ -291,6 +291,14 @@ export const BROKEN_PLANS: BrokenPlan[] = [
     expected: ["8:7: Expected `servers` to be a non-empty list of servers, got a mapping"],
   },
   {
+    mistake: "servers listed as bare names",
+    text: `${HEAD}waves:\n  - name: w1\n    servers:\n      - web-01\n      - web-02\n`,
+    expected: [
+      '8:9: Expected `servers[0]` to be a mapping such as `name: web-01` or `sourceId: s-…`, with any job settings, got `"web-01"`',
+      '9:9: Expected `servers[1]` to be a mapping such as `name: web-01` or `sourceId: s-…`, with any job settings, got `"web-02"`',
+    ],
+  },
+  {
     mistake: "a server with both sourceId and name",
     text:
       HEAD +

@@ -141,7 +141,7 @@ const serverSchema = z
       ).optional(),
       ...jobSettingsShape,
     },
-    { error: "a mapping with `sourceId` or `name` and job settings" },
+    { error: "a mapping such as `name: web-01` or `sourceId: s-…`, with any job settings" },
   )
   .describe("One source server and its job settings (override the wave's and the plan's).");
 
