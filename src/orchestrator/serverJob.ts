@@ -203,6 +203,12 @@ async function handleApiError(
     ctx.events.emit("smc:retry", { action: error.action, code: error.code, attempt, delayMs });
     return park(job, token, delayMs);
   }
+  if (errorClass === "quota") {
+    // A start refused for the running cap (someone else's jobs count too): wait for room, and let
+    // the reconcile learn the jobs we did not know of.
+    await outcome.record("quota:blocked", `${error.action}: ${error.message}`);
+    return park(job, token, ctx.settings.reconcileIntervalMs);
+  }
   if (errorClass === "transient" && attempt < (job.opts.attempts ?? 1)) {
     await ctx.store.incrementServer(outcome.plan.id, outcome.server.index, "attempts");
     await outcome.record("smc:retry", `${error.action} ${error.code} (attempt ${attempt})`);

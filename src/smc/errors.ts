@@ -76,6 +76,9 @@ export const SERVICE_ERROR_CODES = [
   "Duplicate.ResourceId",
   "InvalidResourceId.NotFound",
   "InvalidParameter.TagValue",
+  // Not in the contract: what the emulator answers for an id that does not exist (MODEL.md).
+  "InvalidJobId.NotFound",
+  "InvalidSourceId.NotFound",
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
@@ -201,6 +204,8 @@ function classifyKnown(code: KnownErrorCode): ErrorClass {
     case "Duplicate.ResourceId":
     case "InvalidResourceId.NotFound":
     case "InvalidParameter.TagValue":
+    case "InvalidJobId.NotFound":
+    case "InvalidSourceId.NotFound":
       return "permanent";
     default:
       return assertNever(code);
