@@ -74,8 +74,13 @@ describe("dryRun", () => {
   });
 
   it("with sources: largest first, real SourceIds and sizes", () => {
+    // A data disk the plan does not list is not copied, so it does not make `small` a big job.
+    const small = {
+      ...source("small", 20),
+      dataDisks: [{ index: 1, path: "/data", size: 2000, parts: [] }],
+    };
     const sources = new Map([
-      ["name:small", source("small", 20)],
+      ["name:small", small],
       ["name:big", source("big", 400)],
       ["name:middle", source("middle", 100)],
     ]);

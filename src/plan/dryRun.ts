@@ -1,4 +1,4 @@
-import { sourceBytes } from "../orchestrator/sourceBytes.ts";
+import { jobBytes } from "../orchestrator/sourceBytes.ts";
 import { orderForStart } from "../scheduler/waveDecision.ts";
 import { nextOpenings } from "../scheduler/waveWindow.ts";
 import { encodeCreateReplicationJob } from "../smc/rpcEncoding.ts";
@@ -17,7 +17,7 @@ interface DryRunServer {
   /** The source's name, or the plan's reference when the source is not known. */
   label: string;
   sourceId?: string;
-  /** Bytes the job copies (every partition), when the source is known. */
+  /** Bytes the job copies (system disk and the data disks it lists), when the source is known. */
   sizeBytes?: number;
   /** CreateReplicationJob parameters by their service names; run-time values in `<…>`. */
   parameters: Record<string, string>;
@@ -69,7 +69,9 @@ function dryRunWave(plan: CompiledPlan, wave: CompiledWave, options: DryRunOptio
   const { sources } = options;
   const entries = wave.servers.map((server, index) => {
     const source = sources?.get(server.key);
-    return { server, source, index, sizeBytes: source === undefined ? 0 : sourceBytes(source) };
+    // The orchestrator's measure: what the job copies (system disk and listed data disks).
+    const sizeBytes = source === undefined ? 0 : jobBytes(source, server.settings.dataDisks);
+    return { server, source, index, sizeBytes };
   });
   const sized = sources !== undefined && entries.every((entry) => entry.source !== undefined);
   const order = sized ? wave.order : "asListed";
@@ -77,8 +79,8 @@ function dryRunWave(plan: CompiledPlan, wave: CompiledWave, options: DryRunOptio
     name: wave.name,
     order: wave.order,
     quota: Math.min(plan.policy.maxJobs, wave.servers.length),
-    servers: orderForStart(entries, order).map(({ server, source }) =>
-      dryRunServer(plan, server, source),
+    servers: orderForStart(entries, order).map(({ server, source, sizeBytes }) =>
+      dryRunServer(plan, server, source, sizeBytes),
     ),
   };
   if (wave.order === "largestFirst" && !sized) {
@@ -103,6 +105,7 @@ function dryRunServer(
   plan: CompiledPlan,
   server: CompiledServer,
   source: SourceServer | undefined,
+  sizeBytes: number,
 ): DryRunServer {
   const { validForMs, ...settings } = server.settings;
   const validFor = validForMs === undefined ? SERVICE_DEFAULT_VALID : formatDuration(validForMs);
@@ -121,7 +124,7 @@ function dryRunServer(
   };
   if (source !== undefined) {
     result.sourceId = source.sourceId;
-    result.sizeBytes = sourceBytes(source);
+    result.sizeBytes = sizeBytes;
   }
   return result;
 }
