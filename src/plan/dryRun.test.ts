@@ -77,7 +77,22 @@ describe("dryRun", () => {
     // A data disk the plan does not list is not copied, so it does not make `small` a big job.
     const small = {
       ...source("small", 20),
-      dataDisks: [{ index: 1, path: "/data", size: 2000, parts: [] }],
+      dataDisks: [
+        {
+          index: 1,
+          path: "/data",
+          size: 2000,
+          parts: [
+            {
+              path: "/data",
+              device: "1_0",
+              sizeBytes: 2000 * 1024 ** 3,
+              canBlock: true,
+              need: true,
+            },
+          ],
+        },
+      ],
     };
     const sources = new Map([
       ["name:small", small],
