@@ -63,7 +63,7 @@ function planYaml(
     "defaults:",
     "  targetType: Image",
     ...(extra.tag ? [`  tags: { run: ${extra.tag} }`] : []),
-    "policy: { maxJobs: 5 }",
+    "policy: { maxJobs: 5, pollInterval: 1s }",
     "waves:",
   ];
   const body = waves.map(
