@@ -1,6 +1,5 @@
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import type { IServerAdapter } from "@bull-board/api/typings/app";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
@@ -51,10 +50,7 @@ export async function mountQueueDashboard(
       adapter.setFormatter("name", (job) => readableName(job));
       return adapter;
     }),
-    // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1 beside our 9.10.2: the same
-    // interface from two declaration files, which TypeScript tells apart by a private field. At
-    // run time the adapter only stores what createBullBoard hands it.
-    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    serverAdapter,
     options: { uiConfig: { boardTitle: "smc-waves queues" } },
   });
   await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
