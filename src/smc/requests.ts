@@ -98,7 +98,7 @@ export type ModifyReplicationJobAttributeRequest = JobIdRequest &
     >
   >;
 
-/** The resource types the tag actions take, as the request spells them. */
+/** The resource types the tag actions take, as the request spells them. @public */
 export type TagResourceType = "sourceserver" | "replicationjob";
 
 export interface TagResourcesRequest {

@@ -146,6 +146,7 @@ export function decideRetry(
   }
 }
 
+/** What `onRetry` hears before each wait. @public */
 export interface RetryEvent {
   error: SmcError;
   errorClass: ErrorClass;
