@@ -1,0 +1,167 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningApiServer, startApiServer } from "../src/api/server.ts";
+import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
+import type { SourceServer } from "../src/smc/types.ts";
+import { type Harness, startHarness } from "./support/migrationHarness.ts";
+
+/** The plan commands as an operator runs them: the real CLI, over HTTP, against a real daemon. */
+
+const TOKEN = "cli-test-token-0123456789abcdef";
+let harness: Harness;
+let daemon: Orchestrator;
+let api: RunningApiServer;
+let dir: string;
+let sources: SourceServer[];
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ["bin/smc-waves.js", ...args],
+      {
+        env: { ...process.env, SMC_WAVES_URL: api.url, SMC_WAVES_API_TOKEN: TOKEN, ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function planFile(name: string, servers: readonly SourceServer[]): Promise<string> {
+  const file = join(dir, `${name}.yaml`);
+  const lines = servers.map(
+    (s) =>
+      `      - { sourceId: ${s.sourceId}, systemDiskSize: ${Math.min(500, Math.max(20, s.systemDiskSize))} }`,
+  );
+  await writeFile(
+    file,
+    [
+      `name: ${name}`,
+      "regionId: cn-hangzhou",
+      "policy: { pollInterval: 1s }",
+      "waves:",
+      "  - name: only",
+      "    servers:",
+      ...lines,
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "smc-waves-cli-"));
+  harness = await startHarness({ sources: 8, quota: 4 });
+  daemon = await harness.startDaemon();
+  sources = (await harness.client.describeAllSourceServers({})).filter(
+    (s) => s.state === "Available",
+  );
+  api = await startApiServer({
+    host: "127.0.0.1",
+    port: 0,
+    migrations: daemon.migrations,
+    queues: Object.values(daemon.queues),
+    events: harness.events,
+    health: async () => ({ redis: true, smc: true }),
+    token: TOKEN,
+    dashboardReadOnly: true,
+    logger: pino({ level: "silent" }),
+    now: () => harness.emulator.clock.now(),
+  });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await harness?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("plan commands over the HTTP API", () => {
+  it("submit --wait prints the plan id alone and exits 0 when the plan succeeds; status and report show it", async () => {
+    const file = await planFile("cli-ok", sources.slice(0, 3));
+    const submitted = await cli(["submit", file, "--wait"]);
+    expect(submitted).toMatchObject({ code: 0, stdout: "cli-ok\n" });
+    expect(submitted.stderr).toContain("only");
+
+    const listed = await cli(["status"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^cli-ok\s+succeeded\s+3\/3 servers/m);
+
+    const shown = await cli(["status", "cli-ok", "--json"]);
+    const view = JSON.parse(shown.stdout) as {
+      status: string;
+      waves: { servers: { imageId?: string }[] }[];
+    };
+    expect(view.status).toBe("succeeded");
+    expect(view.waves[0]?.servers.every((server) => server.imageId?.startsWith("m-"))).toBe(true);
+
+    const report = await cli(["report", "cli-ok"]);
+    expect(report.code).toBe(0);
+    const [header, ...rows] = report.stdout.trim().split("\n");
+    expect(header).toContain("sourceId");
+    expect(rows).toHaveLength(3);
+
+    // Resubmitting is harmless and says so.
+    const again = await cli(["submit", file]);
+    expect(again).toMatchObject({ code: 0, stdout: "cli-ok\n" });
+    expect(again.stderr).toContain("already submitted");
+  });
+
+  it("submit --wait exits 3 when the plan ends without succeeding", async () => {
+    const file = join(dir, "cli-missing.yaml");
+    await writeFile(
+      file,
+      "name: cli-missing\nregionId: cn-hangzhou\npolicy: { pollInterval: 1s }\nwaves:\n  - name: only\n    servers: [{ name: no-such-server, systemDiskSize: 40 }]\n",
+    );
+    const result = await cli(["submit", file, "--wait"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("Plan.SourceUnresolved");
+  });
+
+  it("exits 1 with file:line:col for an invalid plan, before contacting the daemon", async () => {
+    const file = join(dir, "broken.yaml");
+    await writeFile(
+      file,
+      "name: broken\nregionId: cn-hangzhou\npolicy: { maxJobs: 0 }\nwaves: []\n",
+    );
+    const result = await cli(["submit", file], { SMC_WAVES_URL: "http://127.0.0.1:9" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^${file}:3:\\d+: `, "m"));
+  });
+
+  it("exits 2 when the daemon is unreachable or the token is wrong, and 2 for a control that does not apply", async () => {
+    const unreachable = await cli(["status"], { SMC_WAVES_URL: "http://127.0.0.1:9" });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain("cannot reach the smc-waves daemon at http://127.0.0.1:9");
+
+    const refused = await cli(["status"], { SMC_WAVES_API_TOKEN: "wrong-token-wrong-token" });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("not its token");
+    expect(refused.stderr).not.toContain("wrong-token-wrong-token");
+
+    const ended = await cli(["pause", "cli-ok"]);
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toContain("cli-ok");
+  });
+
+  it("pauses, resumes and cancels a plan", async () => {
+    const file = await planFile("cli-control", sources.slice(3, 8));
+    const submitted = await cli(["submit", file]);
+    expect(submitted.code).toBe(0);
+    const paused = await cli(["pause", "cli-control"]);
+    expect(paused).toMatchObject({ code: 0 });
+    expect(paused.stdout).toMatch(/^cli-control\s+paused/);
+    expect((await cli(["resume", "cli-control"])).stdout).toMatch(/^cli-control\s+running/);
+    const cancelled = await cli(["cancel", "cli-control", "--stop-running"]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(/^cli-control\s+cancelled/);
+  });
+});
