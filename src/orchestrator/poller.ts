@@ -82,6 +82,10 @@ async function storeJobState(
   job: ReplicationJob | undefined,
 ): Promise<void> {
   const server = await ctx.store.getServer(planId, index);
+  // recordJob tracks a new job before it writes the job id on the server: a poll in between (on
+  // any daemon) sees a creating server with no job id. Untracking the job then would leave it
+  // unwatched for good and the server stuck running, so it stays tracked until the record is done.
+  if (server?.status === "creating" && server.jobId === undefined) return;
   if (!server || server.jobId !== jobId) {
     // The server moved on (retried with a new job, or its plan is gone): stop watching this one.
     await ctx.redis.hdel(ctx.store.keys.tracked(account), jobId);
