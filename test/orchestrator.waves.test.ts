@@ -54,4 +54,37 @@ describe("orchestrator against the emulator", () => {
     const firstCreateOfSecond = Math.min(...second.map((job) => Date.parse(job.createdAt)));
     expect(firstCreateOfSecond).toBeGreaterThanOrEqual(lastFinishOfFirst);
   });
+
+  it("starts a wave's largest servers first", async () => {
+    harness = await startHarness({ sources: 10, quota: 1 });
+    const plan = await planOverSources(harness.client, "largest-first", [5]);
+    const daemon = await harness.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+    const started = [...harness.emulator.timeline()].sort(
+      (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt),
+    );
+    const bytes = started.map((job) => job.bytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
+    expect(new Set(bytes).size).toBeGreaterThan(1);
+  });
+
+  it("leaves a job with a scheduledStartTime for the service to start", async () => {
+    harness = await startHarness({ sources: 4, quota: 4 });
+    const plan = await planOverSources(harness.client, "scheduled", [2]);
+    const inTwoHours = new Date(harness.emulator.clock.now() + 2 * 3_600_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
+    for (const server of plan.waves[0]?.servers ?? [])
+      server.settings.scheduledStartTime = inTwoHours;
+    const daemon = await harness.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+    const stats = harness.emulator.stats();
+    expect(stats.actions.StartReplicationJob?.calls ?? 0).toBe(0);
+    expect(stats.jobsFinished).toBe(2);
+    for (const job of harness.emulator.timeline()) {
+      expect(Date.parse(job.startedAt ?? "")).toBeGreaterThanOrEqual(Date.parse(inTwoHours));
+    }
+  });
 });
