@@ -57,6 +57,13 @@ export async function watchJob(
       deleteJob: !incremental && outcome.plan.spec.policy.onFinish === "delete",
     });
   }
+  // Whatever happened to the tracking (a race, a hand-edited Redis), a waiting server's job is
+  // watched again at its next wake: a job nobody polls would leave the server running forever.
+  await ctx.redis.hset(
+    ctx.store.keys.tracked(outcome.plan.spec.account),
+    jobId,
+    `${outcome.plan.id}|${outcome.server.index}`,
+  );
   switch (outcome.server.jobStatus) {
     case "Finished":
       return finish(ctx, account, outcome, {
