@@ -52,6 +52,10 @@ export interface Orchestrator {
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const { redis, prefix, settings, logger } = options;
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; without a listener each failed attempt is an unhandled error.
+  connection.on("error", (error) =>
+    logger.warn({ err: error }, "redis connection error; reconnecting"),
+  );
   const queueOptions = { connection, prefix };
   const retention = {
     removeOnComplete: {
@@ -84,6 +88,12 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       defaultJobOptions: { ...retention, removeOnComplete: { count: 100 } },
     }),
   };
+  for (const queue of Object.values(queues)) {
+    // BullMQ prints a queue's connection errors to the console unless someone listens.
+    queue.on("error", (error) =>
+      logger.warn({ queue: queue.name, err: error }, "queue connection error"),
+    );
+  }
   const keys = redisKeys(prefix);
   const ctx: OrchestratorContext = {
     redis,

@@ -47,7 +47,8 @@ export interface Harness {
 
 export async function startHarness(
   emulatorOptions: EmulatorOptions,
-  account: { quota?: number; maxRunningJobs?: number } = {},
+  /** The account as the orchestrator sees it, and which Redis to use (default: the shared one). */
+  options: { quota?: number; maxRunningJobs?: number; redisUrl?: string } = {},
 ): Promise<Harness> {
   // 36,000× makes an emulated hour 0.1 s: a 100 GiB server migrates in about that.
   const emulator = await startEmulator({ timeScale: 36_000, seed: 7, ...emulatorOptions });
@@ -56,15 +57,15 @@ export async function startHarness(
     credentials: emulator.credentials,
     regionId: "cn-hangzhou",
   });
-  const { redis, prefix, cleanup } = await isolatedRedis();
+  const { redis, prefix, cleanup } = await isolatedRedis(options.redisUrl);
   const events = new MigrationEvents();
   const accounts = new Map<string, Account>([
     [
       "default",
       {
         client,
-        quota: account.quota ?? emulatorOptions.quota ?? 100,
-        ...(account.maxRunningJobs ? { maxRunningJobs: account.maxRunningJobs } : {}),
+        quota: options.quota ?? emulatorOptions.quota ?? 100,
+        ...(options.maxRunningJobs ? { maxRunningJobs: options.maxRunningJobs } : {}),
       },
     ],
   ]);
