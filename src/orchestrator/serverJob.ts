@@ -32,10 +32,7 @@ export async function processServerJob(
   const outcome = new ServerOutcome(ctx, plan, server);
 
   try {
-    if (outcome.server.status === "creating") {
-      if (plan.status === "cancelled") return await outcome.cancelBeforeCreate();
-      if (!(await createJob(ctx, account, outcome))) return;
-    }
+    if (outcome.server.status === "creating" && !(await createJob(ctx, account, outcome))) return;
     if (outcome.server.status === "running") await watchJob(ctx, account, outcome, job, token);
   } catch (error) {
     if (!isSmcError(error)) throw error;
@@ -62,8 +59,14 @@ async function createJob(
   });
   const ours = existing.items.find((candidate) => candidate.name === name);
   if (ours) {
+    // Created before a crash: the job exists whatever the plan's status now, so it is recorded and
+    // watched like any running job of a cancelled plan.
     await recordJob(ctx, outcome, ours.jobId, "job:adopted");
     return true;
+  }
+  if (plan.status === "cancelled") {
+    await outcome.cancelBeforeCreate();
+    return false;
   }
   const blocking = existing.items.find((candidate) =>
     UNFINISHED_JOB_STATUSES.has(candidate.status),
