@@ -92,6 +92,17 @@ export class DaemonProcess {
     await this.#exited;
   }
 
+  /** Resolves with the exit code (or signal) once the process has ended by itself. */
+  exited(): Promise<number | string> {
+    return this.#exited;
+  }
+
+  /** `kill -TERM`, as a supervisor stops a service: resolves with the exit code or signal. */
+  async terminate(): Promise<number | string> {
+    if (this.running) this.#child.kill("SIGTERM");
+    return this.#exited;
+  }
+
   /** The last lines of output, for an assertion message. */
   tail(lines = 40): string {
     return `--- ${this.name} (pid ${this.pid}) ---\n${this.#output.split("\n").slice(-lines).join("\n")}`;
