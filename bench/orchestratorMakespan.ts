@@ -1,0 +1,310 @@
+/**
+ * The orchestrator's makespan (issue 4): the real daemon, in its own process, on the real Redis,
+ * runs a 1,000-server, 5-wave plan against the in-process SMC emulator under a 100-job quota, with
+ * a time scale. Every figure comes from the emulator's timeline and stats, /proc and Redis, never
+ * from the orchestrator's counters. Prints figures; asserts nothing.
+ *
+ * Settings (environment): BENCH_TIME_SCALE (emulated seconds per real second, default 1800),
+ * BENCH_POLL_MS (the daemon's poll interval in real ms, default 50).
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { startEmulator } from "../src/emulator/startEmulator.ts";
+import type { Account } from "../src/orchestrator/context.ts";
+import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
+import type { PlanSummary } from "../src/orchestrator/views.ts";
+import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
+import { MigrationEvents } from "../src/platform/events.ts";
+import { SmcClient } from "../src/smc/client.ts";
+import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
+import type { SourceServer } from "../src/smc/types.ts";
+import { startDaemonProcess } from "./daemonProcess.ts";
+import {
+  idleSlotMsWhilePending,
+  makespanLowerBound,
+  meanSlotOverheadMs,
+  pendingSpans,
+  type Spread,
+  slotPhases,
+  slotUtilisation,
+  type TimedJob,
+} from "./makespanFigures.ts";
+import { prefixMemory } from "./redisMemory.ts";
+
+const SERVERS = 1000;
+const WAVES = 5;
+const QUOTA = 100;
+const HOUR = 3_600_000;
+/** A plan that has not ended after this much real time is reported as stuck. */
+const REAL_TIMEOUT_MS = 15 * 60_000;
+
+export async function run(): Promise<void> {
+  const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1800);
+  const pollMs = Number(process.env.BENCH_POLL_MS ?? 50);
+  const redisUrl = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const prefix = `{bench-${randomUUID()}}`;
+  console.log(
+    `${SERVERS} servers in ${WAVES} waves, quota ${QUOTA}; time scale ${timeScale} (1 real s = ${fmtHours((timeScale * 1000) / HOUR)} emulated), ` +
+      `daemon poll every ${pollMs} ms real = ${fmtMinutes((pollMs * timeScale) / 60_000)} emulated`,
+  );
+
+  const emulator = await startEmulator({ sources: SERVERS, quota: QUOTA, seed: 1, timeScale });
+  const client = new SmcClient({
+    endpoint: emulator.url,
+    credentials: emulator.credentials,
+    regionId: "cn-hangzhou",
+  });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const accounts = new Map<string, Account>([["default", { client, quota: QUOTA }]]);
+  // Submits and reads only: the daemon in the child process does the work.
+  const submitter = await startOrchestrator({
+    redis,
+    prefix,
+    accounts,
+    settings: {
+      pollIntervalMs: pollMs,
+      reconcileIntervalMs: 300_000,
+      concurrency: 20,
+      lockDurationMs: 60_000,
+      stalledIntervalMs: 30_000,
+      reservationLeaseMs: 600_000,
+      keepCompleted: { ageMs: 7 * 24 * HOUR, count: 10_000 },
+      keepFailed: { ageMs: 30 * 24 * HOUR },
+      retry: DEFAULT_RETRY_POLICY,
+    },
+    events: new MigrationEvents(),
+    logger: pino({ level: "silent" }),
+    clock: emulator.clock,
+    runWorkers: false,
+  });
+  let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
+  try {
+    const { plan, waveOfSource } = buildPlan(await client.describeAllSourceServers({}), pollMs);
+    const before = emulator.stats();
+    const memoryBefore = await usedMemory(redis);
+    const realStart = Date.now();
+    daemon = await startDaemonProcess({
+      SMC_WAVES_REDIS_URL: redisUrl,
+      SMC_WAVES_PREFIX: prefix,
+      SMC_WAVES_SMC_ENDPOINT: emulator.url,
+      SMC_WAVES_QUOTA: String(QUOTA),
+      SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
+      SMC_WAVES_HTTP_PORT: "0",
+      SMC_WAVES_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? "info",
+      SMC_WAVES_LOG_PRETTY: "false",
+      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+    });
+    const bootUsage = daemon.usage();
+
+    const submittedAt = emulator.clock.now();
+    const { planId } = await submitter.migrations.submit(plan);
+    const summary = await waitForEnd(() => findPlan(submitter.migrations.listPlans(), planId));
+    const realSeconds = (Date.now() - realStart) / 1000;
+    const usage = daemon.usage();
+    const memory = await prefixMemory(redis, prefix);
+    const memoryAfter = await usedMemory(redis);
+    const exitCode = await daemon.stop();
+    const warnings = daemon.warnings();
+    daemon = undefined;
+    for (const line of new Set(warnings.map(logMessage)).values())
+      console.log(`daemon warned: ${line}`);
+
+    // The daemon stamps plan and wave times with the real clock; map them onto emulated time.
+    const realNow = Date.now();
+    const emulatedNow = emulator.clock.now();
+    const emulated = (realMs: number) => emulatedNow - (realNow - realMs) * timeScale;
+    const endedAt = emulated(summary.finishedAt ?? realNow);
+    const makespanMs = endedAt - submittedAt;
+    const waveStarts = summary.waves.map((wave) => emulated(wave.startedAt ?? realNow));
+
+    const timeline = emulator.timeline();
+    const jobs: TimedJob[] = timeline.map((job) => ({
+      wave: waveOfSource.get(job.sourceId) ?? -1,
+      createdAt: Date.parse(job.createdAt),
+      deletedAt: job.deletedAt ? Date.parse(job.deletedAt) : null,
+      runDurationMs: job.runDurationMs,
+      startedAt: job.startedAt ? Date.parse(job.startedAt) : null,
+      finishedAt: job.finishedAt ? Date.parse(job.finishedAt) : null,
+    }));
+    const bound = makespanLowerBound(jobs, WAVES, QUOTA);
+    const pending = pendingSpans(jobs, waveStarts);
+    const stats = emulator.stats();
+    const migrated = summary.counts.succeeded;
+
+    console.log(
+      `plan ${summary.status}: ${migrated} migrated, ${summary.counts.failed} failed; ${timeline.length} jobs created; ` +
+        `${realSeconds.toFixed(1)} s real; daemon exit ${exitCode}, ${warnings.length} warning line(s)`,
+    );
+    for (const [index, wave] of bound.waves.entries()) {
+      const start = waveStarts[index] ?? 0;
+      const end = emulated(summary.waves[index]?.finishedAt ?? realNow);
+      console.log(
+        `  ${summary.waves[index]?.name ?? index}: ${fmtHours((end - start) / HOUR)} (bound ${fmtHours(wave.boundMs / HOUR)}: ` +
+          `longest job ${fmtHours(wave.longestMs / HOUR)}, work ÷ slots ${fmtHours(wave.workPerSlotMs / HOUR)}); ` +
+          `longest job created ${fmtMinutes((longestCreatedAt(jobs, index) - start) / 60_000)} after the wave started`,
+      );
+    }
+    console.log(`makespan            ${fmtHours(makespanMs / HOUR)} emulated (submit → plan end)`);
+    console.log(`lower bound         ${fmtHours(bound.totalMs / HOUR)} emulated`);
+    console.log(`ratio               ${(makespanMs / bound.totalMs).toFixed(3)}`);
+    console.log(
+      `slot utilisation    ${pct(slotUtilisation(jobs, QUOTA, pending))} while work was pending ` +
+        `(${fmtHours(pending.reduce((sum, span) => sum + span.to - span.from, 0) / HOUR)} of it; ` +
+        `${fmtHours(idleSlotMsWhilePending(jobs, QUOTA, pending) / HOUR)} slot-hours idle), ` +
+        `${pct(slotUtilisation(jobs, QUOTA, [{ from: submittedAt, to: endedAt }]))} over the whole makespan`,
+    );
+    console.log(
+      `slot overhead       ${fmtMinutes(meanSlotOverheadMs(jobs) / 60_000)} per job (existing but not Running: before the start, after the finish)`,
+    );
+    const phases = slotPhases(jobs);
+    console.log(
+      `  of which          created → started ${fmtSpread(phases.createToStart)}, finished → deleted ${fmtSpread(phases.finishToDelete)}`,
+    );
+    console.log(`SMC calls per migrated server (${migrated}):`);
+    for (const [action, entry] of Object.entries(stats.actions).sort()) {
+      const calls = entry.calls - (before.actions[action]?.calls ?? 0);
+      if (calls > 0)
+        console.log(`  ${action.padEnd(28)} ${(calls / migrated).toFixed(3)}  (${calls} calls)`);
+    }
+    console.log(
+      `emulator high water: ${stats.highWater.existingJobs} jobs existing, ${stats.highWater.unfinishedJobsPerSource} unfinished per source`,
+    );
+    if (usage && bootUsage) {
+      console.log(
+        `daemon CPU          ${usage.cpuSeconds.toFixed(1)} s (${(usage.cpuSeconds - bootUsage.cpuSeconds).toFixed(1)} s after boot), ` +
+          `peak RSS ${fmtMiB(usage.peakRssBytes)}`,
+      );
+    } else {
+      console.log("daemon CPU / RSS    not measured (needs Linux /proc)");
+    }
+    console.log(
+      `Redis memory        ${fmtKiB(memory.totalBytes / SERVERS)} per server by MEMORY USAGE over ${memory.keys} keys ` +
+        `(migration records ${fmtKiB(memory.ownBytes / SERVERS)}, BullMQ queues ${fmtKiB((memory.totalBytes - memory.ownBytes) / SERVERS)}); ` +
+        `INFO used_memory delta ${fmtKiB((memoryAfter - memoryBefore) / SERVERS)} per server (shared Redis: noisy)`,
+    );
+    console.log(
+      `reproduce: redis-server on 127.0.0.1:6379, then  BENCH_TIME_SCALE=${timeScale} BENCH_POLL_MS=${pollMs} npm run bench -- makespan`,
+    );
+  } finally {
+    await daemon?.stop();
+    for (const queue of Object.values(submitter.queues))
+      await queue.obliterate({ force: true }).catch(() => undefined);
+    await submitter.close(1_000);
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    client.close();
+    await emulator.close();
+  }
+}
+
+/** Five waves of 200 sources each, in listing order; each job copies the source's system disk. */
+function buildPlan(
+  sources: readonly SourceServer[],
+  pollIntervalMs: number,
+): {
+  plan: CompiledPlan;
+  waveOfSource: Map<string, number>;
+} {
+  const available = sources.filter((source) => source.state === "Available").slice(0, SERVERS);
+  if (available.length < SERVERS)
+    throw new Error(
+      `the emulator has ${available.length} available sources, the bench needs ${SERVERS}`,
+    );
+  const perWave = SERVERS / WAVES;
+  const waveOfSource = new Map<string, number>();
+  const waves = Array.from({ length: WAVES }, (_, wave) => ({
+    name: `wave-${wave + 1}`,
+    order: "largestFirst" as const,
+    servers: available.slice(wave * perWave, (wave + 1) * perWave).map((source) => {
+      waveOfSource.set(source.sourceId, wave);
+      return {
+        key: `name:${source.name}`,
+        ref: { name: source.name },
+        settings: {
+          systemDiskSize: Math.max(20, source.systemDiskSize),
+          targetType: "Image" as const,
+        },
+      };
+    }),
+  }));
+  const plan: CompiledPlan = {
+    name: "bench-makespan",
+    regionId: "cn-hangzhou",
+    account: "default",
+    policy: {
+      maxJobs: QUOTA,
+      // Real ms, like the daemon's own interval (the daemon runs on the real clock).
+      pollIntervalMs,
+      jobRestarts: 3,
+      onFinish: "delete",
+      onWaveFailure: "continue",
+      maxFailedServers: SERVERS,
+    },
+    waves,
+  };
+  return { plan, waveOfSource };
+}
+
+async function findPlan(
+  list: Promise<PlanSummary[]>,
+  planId: string,
+): Promise<PlanSummary | undefined> {
+  return (await list).find((plan) => plan.id === planId);
+}
+
+async function waitForEnd(read: () => Promise<PlanSummary | undefined>): Promise<PlanSummary> {
+  const deadline = Date.now() + REAL_TIMEOUT_MS;
+  for (;;) {
+    const plan = await read();
+    if (plan && ["succeeded", "failed", "cancelled"].includes(plan.status)) return plan;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the plan did not end within ${REAL_TIMEOUT_MS / 60_000} real minutes: ${JSON.stringify(plan?.counts)}`,
+      );
+    // Only detects the end; the makespan comes from the plan's own finishedAt.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+function longestCreatedAt(jobs: readonly TimedJob[], wave: number): number {
+  const inWave = jobs.filter((job) => job.wave === wave);
+  const longest = inWave.reduce<TimedJob | undefined>(
+    (best, job) => (!best || job.runDurationMs > best.runDurationMs ? job : best),
+    undefined,
+  );
+  return longest?.createdAt ?? 0;
+}
+
+/** The `msg` and error message of a JSON log line, without the rest. */
+function logMessage(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    return `${entry.msg ?? ""}${entry.err?.message ? `: ${entry.err.message}` : ""}`;
+  } catch {
+    return line;
+  }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info("memory");
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}
+
+const fmtSpread = (value: Spread) =>
+  `${fmtMinutes(value.meanMs / 60_000)} mean, ${fmtMinutes(value.p95Ms / 60_000)} p95`;
+const fmtHours = (hours: number) => `${hours.toFixed(2)} h`;
+const fmtMinutes = (minutes: number) => `${minutes.toFixed(1)} min`;
+const fmtKiB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const fmtMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
