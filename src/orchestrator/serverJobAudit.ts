@@ -27,20 +27,38 @@ export async function auditServerJobs(
     if (server.status !== "creating" && server.status !== "running") continue;
     const jobId = serverJobId(plan.id, server.index, server.generation);
     const job = await ctx.queues.servers.getJob(jobId);
+    const failed = job ? await job.isFailed() : false;
+    const completed = job && !failed ? await job.isCompleted() : false;
+    if (job && !failed && !completed) continue;
+    // `servers` was read at the start of the dispatcher's pass: a server that finished since then
+    // has a completed job and is not in flight any more. Only the server's current record says.
+    if (!(await stillInFlight(ctx, plan, server))) continue;
     const data = { planId: plan.id, index: server.index, generation: server.generation };
     const bindings = { plan: plan.id, server: server.key, jobId };
     if (!job) {
       ctx.logger.warn(bindings, "in-flight server had no BullMQ job; adding it again");
       await ctx.queues.servers.add("server", data, { jobId });
-    } else if (await job.isFailed()) {
+    } else if (failed) {
       ctx.logger.warn(bindings, "in-flight server's BullMQ job had failed; retrying it");
       await job.retry();
-    } else if (await job.isCompleted()) {
+    } else {
       ctx.logger.warn(bindings, "in-flight server's BullMQ job had completed; adding it again");
       await job.remove();
       await ctx.queues.servers.add("server", data, { jobId });
     }
   }
+}
+
+async function stillInFlight(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  server: ServerRecord,
+): Promise<boolean> {
+  const current = await ctx.store.getServer(plan.id, server.index);
+  return (
+    current?.generation === server.generation &&
+    (current.status === "creating" || current.status === "running")
+  );
 }
 
 /**
