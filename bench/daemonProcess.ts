@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const CLI = fileURLToPath(new URL("../bin/smc-waves.js", import.meta.url));
 
 /** CPU seconds (user + system) and peak resident memory of a process, from /proc. */
-export interface ProcessUsage {
+interface ProcessUsage {
   cpuSeconds: number;
   peakRssBytes: number;
 }
