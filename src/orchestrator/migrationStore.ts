@@ -78,6 +78,8 @@ export interface ServerRecord {
    * poll says (a retried delete makes the job vanish from the poller's view).
    */
   finishing: boolean;
+  /** Set before the first CreateReplicationJob: from then on a create looks for its job first. */
+  createTried: boolean;
   /** Set once StartReplicationJob succeeded for the current job. */
   startRequested: boolean;
   startedAt?: number;
@@ -137,6 +139,7 @@ export class MigrationStore {
           sizeBytes: 0,
           startRequested: false,
           finishing: false,
+          createTried: false,
           generation: 0,
           ...(server.ref.sourceId ? { sourceId: server.ref.sourceId } : {}),
           ...(server.ref.name ? { name: server.ref.name } : {}),
@@ -414,6 +417,7 @@ function decodeServer(raw: Record<string, string>): ServerRecord {
     sizeBytes: int(raw.sizeBytes) ?? 0,
     startRequested: raw.startRequested === "true",
     finishing: raw.finishing === "true",
+    createTried: raw.createTried === "true",
     generation: int(raw.generation) ?? 0,
     ...optional("sourceId", raw.sourceId),
     ...optional("name", raw.name),

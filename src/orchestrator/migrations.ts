@@ -204,6 +204,7 @@ async function retryServers(ctx: OrchestratorContext, plan: PlanRecord): Promise
       errorMessage: null,
       finishedAt: null,
       finishing: false,
+      createTried: false,
     };
     if (restartable && server.jobId) {
       await ctx.redis.hset(

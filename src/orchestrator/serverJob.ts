@@ -53,26 +53,14 @@ async function createJob(
     return false;
   }
   const name = replicationJobName(plan.id, index, generation);
-  const existing = await account.client.describeReplicationJobs({
-    sourceIds: [sourceId],
-    pageSize: 50,
-  });
-  const ours = existing.items.find((candidate) => candidate.name === name);
-  if (ours) {
-    // Created before a crash: the job exists whatever the plan's status now, so it is recorded and
-    // watched like any running job of a cancelled plan.
-    await recordJob(ctx, outcome, ours.jobId, "job:adopted");
-    return true;
+  // Only a create that may have reached the service (a crash or a lost answer after it) needs a
+  // look first; a server's first create skips that call, and its ClientToken still guards it.
+  if (outcome.server.createTried) {
+    const settled = await settleExisting(account, outcome, name, sourceId);
+    if (settled !== undefined) return settled;
   }
   if (plan.status === "cancelled") {
     await outcome.cancelBeforeCreate();
-    return false;
-  }
-  const blocking = existing.items.find((candidate) =>
-    UNFINISHED_JOB_STATUSES.has(candidate.status),
-  );
-  if (blocking) {
-    await outcome.requeue("SourceBusy", describeBlocking(blocking));
     return false;
   }
   const settings = plan.spec.waves[outcome.server.wave]?.servers.find(
@@ -80,6 +68,7 @@ async function createJob(
   )?.settings;
   if (!settings)
     throw new UnrecoverableError(`server ${outcome.server.key} is missing from plan ${plan.id}`);
+  await outcome.update({ createTried: true });
   try {
     const { jobId } = await account.client.createReplicationJob(
       createRequest(settings, {
@@ -97,6 +86,35 @@ async function createJob(
     if (!isSmcError(error)) throw error;
     return handleCreateRefusal(ctx, account, outcome, error, name);
   }
+}
+
+/**
+ * What the service already has on this server's source: our job, made before a crash (adopted,
+ * true), someone else's unfinished job (the server waits, false), or nothing (undefined).
+ */
+async function settleExisting(
+  account: Account,
+  outcome: ServerOutcome,
+  name: string,
+  sourceId: string,
+): Promise<boolean | undefined> {
+  const { items } = await account.client.describeReplicationJobs({
+    sourceIds: [sourceId],
+    pageSize: 50,
+  });
+  const ours = items.find((candidate) => candidate.name === name);
+  if (ours) {
+    // The job exists whatever the plan's status now, so it is recorded and watched like any
+    // running job of a cancelled plan.
+    await recordJob(outcome.context, outcome, ours.jobId, "job:adopted");
+    return true;
+  }
+  const blocking = items.find((candidate) => UNFINISHED_JOB_STATUSES.has(candidate.status));
+  if (blocking) {
+    await outcome.requeue("SourceBusy", describeBlocking(blocking));
+    return false;
+  }
+  return undefined;
 }
 
 async function recordJob(
@@ -152,7 +170,7 @@ async function handleCreateRefusal(
     await ctx.queues.control.add(
       "reconcile",
       {},
-      { jobId: `reconcile-${Math.floor(ctx.clock.now() / 10_000)}` },
+      { jobId: `reconcile-${Math.floor(ctx.realClock.now() / 10_000)}` },
     );
     await outcome.requeue(error.code, error.message);
     return false;
@@ -166,6 +184,9 @@ async function handleCreateRefusal(
     }
   }
   if (error.code === "SourceServerState.Invalid" && outcome.server.sourceId) {
+    // A job on the source we did not know of (ours from before a crash, or someone else's)?
+    const settled = await settleExisting(account, outcome, name, outcome.server.sourceId);
+    if (settled !== undefined) return settled;
     const sources = await account.client.describeSourceServers({
       sourceIds: [outcome.server.sourceId],
     });

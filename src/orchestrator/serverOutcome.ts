@@ -16,6 +16,10 @@ export class ServerOutcome {
     this.server = server;
   }
 
+  get context(): OrchestratorContext {
+    return this.#ctx;
+  }
+
   get waveName(): string {
     return this.plan.spec.waves[this.server.wave]?.name ?? String(this.server.wave);
   }
