@@ -4,11 +4,12 @@ import { decideWave, orderForStart } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { type PlanJobData, park, serverJobId } from "./jobCatalogue.ts";
-import { countStatuses, type PlanRecord, waveIndexes } from "./migrationStore.ts";
+import { countStatuses, waveIndexes } from "./migrationStore.ts";
 import { planShare } from "./planShare.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
 import { jobBytes } from "./sourceBytes.ts";
+import type { PlanRecord } from "./storeRecords.ts";
 
 /** How long a paused plan sleeps between looks; resume wakes it at once. */
 const PAUSED_RECHECK_MS = 60_000;

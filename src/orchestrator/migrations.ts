@@ -3,8 +3,9 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { isSmcError } from "../smc/errors.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { planJobId, serverJobId } from "./jobCatalogue.ts";
-import { allIndexes, type PlanRecord } from "./migrationStore.ts";
+import { allIndexes } from "./migrationStore.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
+import type { PlanRecord } from "./storeRecords.ts";
 import type { Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
 
 /** Another plan with this name but other content exists: submitting would change a running plan. */

@@ -1,6 +1,6 @@
 import { fairShares } from "../scheduler/fairShare.ts";
 import type { Account, OrchestratorContext } from "./context.ts";
-import type { PlanRecord } from "./migrationStore.ts";
+import type { PlanRecord } from "./storeRecords.ts";
 
 /** A plan's claim older than this is from a plan that stopped asking (paused, done, or its daemon died). */
 const CLAIM_LIFETIME_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 import type { OrchestratorContext } from "./context.ts";
 import { serverJobId } from "./jobCatalogue.ts";
-import type { PlanRecord, ServerRecord } from "./migrationStore.ts";
+import type { PlanRecord, ServerRecord } from "./storeRecords.ts";
 
 /** How often a plan checks that each in-flight server still has a live BullMQ job. */
 const AUDIT_INTERVAL_MS = 60_000;

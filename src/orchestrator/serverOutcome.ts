@@ -1,7 +1,7 @@
 import type { OrchestratorContext } from "./context.ts";
 import { planJobId, wake } from "./jobCatalogue.ts";
-import type { PlanRecord, ServerRecord } from "./migrationStore.ts";
 import type { ServerSlot } from "./quotaLedger.ts";
+import type { PlanRecord, ServerRecord } from "./storeRecords.ts";
 import type { ServerStatus } from "./views.ts";
 
 /** Where a server's state changes are written, logged and announced, in one place. */
