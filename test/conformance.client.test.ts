@@ -131,7 +131,7 @@ describe("client conformance: rules", () => {
 
     // Every call fails with a 500 after taking effect; the retry (same token) must not make a second job.
     emulator.setFaults({ internalErrorRate: 1, internalErrorAfterEffectShare: 1 });
-    const clock: Clock = { now: () => 0, sleep: async () => {} };
+    const clock: Clock = { now: () => 0, sleep: async () => {}, realDelay: (ms) => ms };
     const result = await withRetry(() => create(smc, 2, { clientToken: "token-2" }), {
       clock,
       random: () => 0,

@@ -8,6 +8,7 @@ import { json, startTestServer, type TestServer } from "./smcTestServer.ts";
 const pinnedClock: Clock = {
   now: () => Date.parse("2024-01-02T03:04:05Z"),
   sleep: async () => {},
+  realDelay: (ms) => ms,
 };
 
 let server: TestServer;

@@ -55,6 +55,7 @@ export class EmulatorCore {
     this.clock = {
       now: () => this.#baseClock.now() + this.#offsetMs,
       sleep: (ms, signal) => this.#baseClock.sleep(ms, signal),
+      realDelay: (ms) => this.#baseClock.realDelay(ms),
     };
     this.store.reset(parts.initialSources);
     this.store.settings.simulation.jobErrorRate = parts.faults.faults.jobErrorRate;

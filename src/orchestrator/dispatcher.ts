@@ -52,7 +52,11 @@ export async function processPlanJob(
         await ctx.store.updatePlan(plan.id, {
           reason: `wave ${wave.name} holds until ${new Date(wave.notBefore).toISOString()}`,
         });
-        return park(job, token, Math.min(wave.notBefore - now, ctx.settings.reconcileIntervalMs));
+        return park(
+          job,
+          token,
+          Math.min(ctx.clock.realDelay(wave.notBefore - now), ctx.settings.reconcileIntervalMs),
+        );
       }
       await startWave(ctx, plan, waveIndex);
     }
@@ -90,9 +94,9 @@ export async function processPlanJob(
       await ctx.store.updatePlan(plan.id, {
         reason: `wave ${wave.name} waits for its window at ${new Date(window.opensAt).toISOString()}`,
       });
-      return park(job, token, Math.min(window.opensAt - now, waitMs));
+      return park(job, token, Math.min(ctx.clock.realDelay(window.opensAt - now), waitMs));
     }
-    if (window?.open) waitMs = Math.min(waitMs, window.closesAt - now);
+    if (window?.open) waitMs = Math.min(waitMs, ctx.clock.realDelay(window.closesAt - now));
     // Whatever held the plan (a window, notBefore, a drain) has passed.
     if (plan.reason) await ctx.store.updatePlan(plan.id, { reason: null });
     await admit(ctx, plan, waveIndex, servers);

@@ -9,6 +9,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Real milliseconds that `ms` of this clock's time take: what a timer or a BullMQ delay must be
+   * given to wait until a moment on this clock (a window opening, a `notBefore`).
+   */
+  realDelay(ms: number): number;
 }
 
 export const systemClock: Clock = {
@@ -16,6 +21,7 @@ export const systemClock: Clock = {
   sleep: async (ms, signal) => {
     await delay(ms, undefined, signal ? { signal } : undefined);
   },
+  realDelay: (ms) => ms,
 };
 
 /**
@@ -32,5 +38,6 @@ export function scaledClock(
   return {
     now: () => epoch + (real.now() - realStart) * timeScale,
     sleep: (ms, signal) => real.sleep(ms / timeScale, signal),
+    realDelay: (ms) => real.realDelay(ms / timeScale),
   };
 }

@@ -26,6 +26,7 @@ function fakeClock(): Clock & { sleeps: number[] } {
   return {
     sleeps,
     now: () => now,
+    realDelay: (ms) => ms,
     sleep: async (ms, signal) => {
       signal?.throwIfAborted();
       sleeps.push(ms);
