@@ -87,4 +87,19 @@ describe("orchestrator against the emulator", () => {
       expect(Date.parse(job.startedAt ?? "")).toBeGreaterThanOrEqual(Date.parse(inTwoHours));
     }
   });
+
+  it("starts new jobs only while the wave's window is open", async () => {
+    // 3600×: an emulated hour per real second, so the half-hour windows below open and close often.
+    harness = await startHarness({ sources: 8, quota: 2, timeScale: 3_600 });
+    const plan = await planOverSources(harness.client, "windowed", [6]);
+    const wave = plan.waves[0];
+    if (wave) wave.window = { cron: "0 * * * *", durationMs: 30 * 60_000, timezone: "UTC" };
+    const daemon = await harness.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+    const created = harness.emulator.timeline().map((job) => new Date(job.createdAt));
+    // Admission happens inside the window; the create follows within a few emulated minutes.
+    for (const at of created) expect(at.getUTCMinutes()).toBeLessThan(36);
+    expect(new Set(created.map((at) => at.getUTCHours())).size).toBeGreaterThan(1);
+  });
 });
