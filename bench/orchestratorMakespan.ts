@@ -16,6 +16,7 @@ import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
+import { deleteKeysUnder } from "../src/platform/redis.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";
@@ -192,7 +193,7 @@ export async function run(): Promise<void> {
     for (const queue of Object.values(submitter.queues))
       await queue.obliterate({ force: true }).catch(() => undefined);
     await submitter.close(1_000);
-    await deletePrefix(redis, prefix);
+    await deleteKeysUnder(redis, prefix);
     redis.disconnect();
     client.close();
     await emulator.close();
@@ -290,15 +291,6 @@ function logMessage(line: string): string {
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info("memory");
   return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
 }
 
 const fmtSpread = (value: Spread) =>

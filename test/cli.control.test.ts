@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningApiServer, startApiServer } from "../src/api/server.ts";
+import type { RunningApiServer } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { SourceServer } from "../src/smc/types.ts";
-import { type Harness, startHarness } from "./support/migrationHarness.ts";
+import { type Harness, startHarness, startTestApi } from "./support/migrationHarness.ts";
 
 /** The plan commands as an operator runs them: the real CLI, over HTTP, against a real daemon. */
 
@@ -64,18 +63,7 @@ beforeAll(async () => {
   sources = (await harness.client.describeAllSourceServers({})).filter(
     (s) => s.state === "Available",
   );
-  api = await startApiServer({
-    host: "127.0.0.1",
-    port: 0,
-    migrations: daemon.migrations,
-    queues: Object.values(daemon.queues),
-    events: harness.events,
-    health: async () => ({ redis: true, smc: true }),
-    token: TOKEN,
-    dashboardReadOnly: true,
-    logger: pino({ level: "silent" }),
-    now: () => harness.emulator.clock.now(),
-  });
+  api = await startTestApi(harness, daemon, TOKEN);
 });
 
 afterAll(async () => {

@@ -1,9 +1,13 @@
 import { existsSync } from "node:fs";
-import { pino } from "pino";
 import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RunningApiServer, startApiServer } from "../src/api/server.ts";
-import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
+import type { RunningApiServer } from "../src/api/server.ts";
+import {
+  type Harness,
+  planOverSources,
+  startHarness,
+  startTestApi,
+} from "./support/migrationHarness.ts";
 
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -27,18 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       // Slow enough (an emulated hour every 2.5 s) that the page sees the wave part-way.
       harness = await startHarness({ sources: 8, quota: 2, timeScale: 1_440 });
       const daemon = await harness.startDaemon();
-      api = await startApiServer({
-        host: "127.0.0.1",
-        port: 0,
-        migrations: daemon.migrations,
-        queues: Object.values(daemon.queues),
-        events: harness.events,
-        health: async () => ({ redis: true, smc: true }),
-        token: TOKEN,
-        dashboardReadOnly: true,
-        logger: pino({ level: "silent" }),
-        now: () => harness?.emulator.clock.now() ?? 0,
-      });
+      api = await startTestApi(harness, daemon, TOKEN);
       const plan = await planOverSources(harness.client, "browser", [6]);
       const { planId } = await daemon.migrations.submit(plan);
 

@@ -4,12 +4,11 @@
  * it holds. Nothing is created.
  */
 import { parseArgs } from "node:util";
-import { checkPlanOnline } from "../plan/checkPlanOnline.ts";
 import { type DryRun, dryRun } from "../plan/dryRun.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
 import type { SourceServer } from "../smc/types.ts";
-import { smcClientFromEnv } from "./smcFromEnv.ts";
+import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json]
 
@@ -62,22 +61,9 @@ export async function run(args: string[]): Promise<number> {
   let sources: Map<string, SourceServer> | undefined;
   if (values.online) {
     try {
-      const client = await smcClientFromEnv(plan.regionId);
-      try {
-        const online = await checkPlanOnline(plan, client);
-        sources = online.sources;
-        for (const problem of online.problems) {
-          problems.push({
-            file,
-            line: problem.at?.line ?? 1,
-            col: problem.at?.col ?? 1,
-            path: problem.path,
-            message: problem.message,
-          });
-        }
-      } finally {
-        client.close();
-      }
+      const online = await onlineCheck(plan, file);
+      sources = online.sources;
+      problems.push(...online.problems);
     } catch (error) {
       console.error(
         `smc-waves plan: cannot check online: ${error instanceof Error ? error.message : String(error)}`,

@@ -13,6 +13,7 @@ import { formatProblem } from "../plan/planProblem.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { ensureRedis, RedisUnavailableError } from "../platform/privateRedis.ts";
+import { deleteKeysUnder } from "../platform/redis.ts";
 import { isEnded, planReport } from "./planProgress.ts";
 
 const HELP = `usage: smc-waves quickstart [--plan FILE] [--exit]
@@ -76,7 +77,8 @@ export async function run(args: string[]): Promise<number> {
     level: process.env.SMC_WAVES_LOG_LEVEL === undefined ? "warn" : config.log.level,
     pretty: config.log.pretty,
   });
-  await clearPrefix(redisHandle.url, QUICKSTART_PREFIX);
+  const cleaner = new Redis(redisHandle.url, { maxRetriesPerRequest: 1 });
+  await deleteKeysUnder(cleaner, QUICKSTART_PREFIX).finally(() => cleaner.disconnect());
 
   const emulator = await startEmulator({
     sources: config.emulator.sources,
@@ -166,19 +168,4 @@ export async function run(args: string[]): Promise<number> {
   }
   await shutdown();
   return ended ? 0 : 3;
-}
-
-/** Deletes every key under the quick start's own prefix, and only those. */
-async function clearPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -3,10 +3,9 @@
  * exit 1 when there is any, 0 when the plan is clean.
  */
 import { parseArgs } from "node:util";
-import { checkPlanOnline } from "../plan/checkPlanOnline.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
-import { smcClientFromEnv } from "./smcFromEnv.ts";
+import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves validate PLAN.yaml [--json] [--online]
 
@@ -44,21 +43,7 @@ export async function run(args: string[]): Promise<number> {
   const { plan, problems } = await loadPlanFile(file, Date.now());
   if (plan !== undefined && values.online) {
     try {
-      const client = await smcClientFromEnv(plan.regionId);
-      try {
-        const online = await checkPlanOnline(plan, client);
-        for (const problem of online.problems) {
-          problems.push({
-            file,
-            line: problem.at?.line ?? 1,
-            col: problem.at?.col ?? 1,
-            path: problem.path,
-            message: problem.message,
-          });
-        }
-      } finally {
-        client.close();
-      }
+      problems.push(...(await onlineCheck(plan, file)).problems);
     } catch (error) {
       console.error(
         `smc-waves validate: cannot check online: ${error instanceof Error ? error.message : String(error)}`,

@@ -71,3 +71,16 @@ export async function pingRedis(url: string, timeoutMs = 1_000): Promise<boolean
     client.disconnect();
   }
 }
+
+/**
+ * Deletes every key under `prefix` and nothing else (SCAN, never FLUSHDB): for a prefix that is
+ * wholly ours, such as the quick start's or a test's.
+ */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}

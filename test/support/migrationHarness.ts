@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { type RunningApiServer, startApiServer } from "../../src/api/server.ts";
 import {
   type EmulatorOptions,
   type RunningEmulator,
@@ -159,4 +160,24 @@ export async function planOverSources(
     policy: { ...DEFAULT_POLICY, ...policy },
     waves,
   };
+}
+
+/** The daemon's HTTP API over a harness daemon, on a free port, with `token` required. */
+export function startTestApi(
+  h: Harness,
+  daemon: Orchestrator,
+  token: string,
+): Promise<RunningApiServer> {
+  return startApiServer({
+    host: "127.0.0.1",
+    port: 0,
+    migrations: daemon.migrations,
+    queues: Object.values(daemon.queues),
+    events: h.events,
+    health: async () => ({ redis: true, smc: true }),
+    token,
+    dashboardReadOnly: true,
+    logger: pino({ level: "silent" }),
+    now: () => h.emulator.clock.now(),
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { deleteKeysUnder } from "../../src/platform/redis.ts";
 
 export const REDIS_URL = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -17,12 +18,7 @@ export async function isolatedRedis(url = REDIS_URL): Promise<{
     redis,
     prefix,
     async cleanup() {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
+      await deleteKeysUnder(redis, prefix);
       redis.disconnect();
     },
   };
