@@ -10,6 +10,7 @@ import { startEmulator } from "../emulator/startEmulator.ts";
 import { startDaemon } from "../main.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem } from "../plan/planProblem.ts";
+import { scaledClock } from "../platform/clock.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { ensureRedis, RedisUnavailableError } from "../platform/privateRedis.ts";
@@ -28,8 +29,22 @@ options:
 
 /** Its own prefix, cleared at start: its plans belong to an emulator that no longer exists. */
 const QUICKSTART_PREFIX = "{smc-waves-quickstart}";
-/** An emulated hour per real second: the example's windows and jobs pass in about a minute or two. */
+/** An emulated hour per real second: the example's windows and jobs pass in about a minute. */
 const TIME_SCALE = 3600;
+const DAY_MS = 86_400_000;
+
+/**
+ * The emulated world starts at the next 13:30 UTC (21:30 in Shanghai), half an hour before the
+ * example's first nightly window opens, so the example takes the same emulated two days (and about
+ * a real minute) whenever it is run. It lies ahead of real time: the timestamps the emulator checks
+ * stay valid.
+ */
+export function nextEveningInShanghai(now: number): number {
+  const today = new Date(now);
+  const evening = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 13, 30);
+  return evening > now ? evening : evening + DAY_MS;
+}
+
 const PROGRESS_EVERY_MS = 3_000;
 
 export async function run(args: string[]): Promise<number> {
@@ -84,7 +99,7 @@ export async function run(args: string[]): Promise<number> {
     sources: config.emulator.sources,
     seed: config.emulator.seed,
     quota: config.emulator.quota,
-    timeScale: TIME_SCALE,
+    clock: scaledClock(TIME_SCALE, nextEveningInShanghai(Date.now())),
     port: 0,
   });
   const daemon = await startDaemon({
@@ -125,7 +140,8 @@ export async function run(args: string[]): Promise<number> {
   console.log(
     [
       "",
-      `smc-waves is migrating ${planFile} against an embedded SMC emulator (${emulator.url}, ${TIME_SCALE}× time).`,
+      `smc-waves is migrating ${planFile} against an embedded SMC emulator (${emulator.url}, ${TIME_SCALE}× time:`,
+      `an emulated hour per second, starting one evening just before the first wave's window).`,
       `  migration view:   ${url}/`,
       `  queue dashboard:  ${url}/dashboard`,
       `  API:              ${url}/api/plans/${planId}    metrics: ${url}/metrics`,

@@ -62,7 +62,8 @@ async function dueJobIds(
     Object.values(tracked).map((holder) => holder.split("|")[0] ?? ""),
   )) {
     const plan = await ctx.store.getPlan(planId);
-    const interval = plan?.spec.policy.pollIntervalMs ?? 0;
+    // The plan speaks world time (an emulator may run it faster); the ticks are real time.
+    const interval = ctx.clock.realDelay(plan?.spec.policy.pollIntervalMs ?? 0);
     // Half a tick of slack, so a plan polling at the daemon's own interval is due on every tick.
     const isDue = now - Number(polledAt[planId] ?? 0) >= interval - ctx.settings.pollIntervalMs / 2;
     due.set(planId, isDue);
