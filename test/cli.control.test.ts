@@ -34,7 +34,11 @@ function cli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-async function planFile(name: string, servers: readonly SourceServer[]): Promise<string> {
+async function planFile(
+  name: string,
+  servers: readonly SourceServer[],
+  waveOptions: string[] = [],
+): Promise<string> {
   const file = join(dir, `${name}.yaml`);
   const lines = servers.map(
     (s) =>
@@ -48,6 +52,7 @@ async function planFile(name: string, servers: readonly SourceServer[]): Promise
       "policy: { pollInterval: 1s }",
       "waves:",
       "  - name: only",
+      ...waveOptions,
       "    servers:",
       ...lines,
       "",
@@ -141,7 +146,10 @@ describe("plan commands over the HTTP API", () => {
   });
 
   it("pauses, resumes and cancels a plan", async () => {
-    const file = await planFile("cli-control", sources.slice(3, 8));
+    // Held by a notBefore far ahead, so the plan is still running whatever the machine's speed.
+    const file = await planFile("cli-control", sources.slice(3, 8), [
+      '    notBefore: "2099-01-01T00:00:00Z"',
+    ]);
     const submitted = await cli(["submit", file]);
     expect(submitted.code).toBe(0);
     const paused = await cli(["pause", "cli-control"]);

@@ -125,7 +125,7 @@ describe("smc-waves plan", () => {
       "order: largestFirst (shown as listed: largest first needs source sizes (--online))",
     );
     expect(stdout).toMatch(
-      /window: "0 22 \* \* 1-5" in Asia\/Shanghai, open 8h; next openings:\n {4}\d{4}-\d\d-\d\d 22:00 Asia\/Shanghai/,
+      /window: "0 22 \* \* \*" in Asia\/Shanghai, open 10h; next openings:\n {4}\d{4}-\d\d-\d\d 22:00 Asia\/Shanghai/,
     );
     expect(stdout).toContain("SystemDiskSize=420");
     expect(stdout).toContain("RunOnce=false");
