@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import type { RedisKeys } from "./redisKeys.ts";
 import {
@@ -42,6 +42,9 @@ const PLAN_FIELDS = [
 ] as const;
 
 type Patch<T> = { [K in keyof T]?: T[K] | null };
+
+/** A change to a server's record; `null` deletes a field. */
+export type ServerPatch = Patch<Omit<ServerRecord, "index" | "wave" | "key">>;
 
 /**
  * Plans, waves and servers as Redis hashes. Writes are patches of string fields; `null` deletes a
@@ -165,12 +168,34 @@ export class MigrationStore {
     });
   }
 
-  async updateServer(
-    planId: string,
-    index: number,
-    patch: Patch<Omit<ServerRecord, "index" | "wave" | "key">>,
-  ): Promise<void> {
+  /** Servers of any plans in one round trip, aligned with `refs` (undefined where none is). */
+  async getServersAt(
+    refs: readonly { planId: string; index: number }[],
+  ): Promise<(ServerRecord | undefined)[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const { planId, index } of refs) pipeline.hgetall(this.#keys.server(planId, index));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, raw]) => {
+      if (error) throw error;
+      const fields = raw as Record<string, string>;
+      return fields.key === undefined ? undefined : decodeServer(fields);
+    });
+  }
+
+  async updateServer(planId: string, index: number, patch: ServerPatch): Promise<void> {
     await this.#patch(this.#keys.server(planId, index), patch);
+  }
+
+  /** Several servers' patches in one transaction, one round trip (the poller's batch). */
+  async updateServers(
+    updates: readonly { planId: string; index: number; patch: ServerPatch }[],
+  ): Promise<void> {
+    if (updates.length === 0) return;
+    const multi = this.#redis.multi();
+    for (const { planId, index, patch } of updates) {
+      addPatch(multi, this.#keys.server(planId, index), patch);
+    }
+    await multi.exec();
   }
 
   /** Counts an attempt without a read-modify-write race between daemons. */
@@ -232,18 +257,23 @@ export class MigrationStore {
   }
 
   async #patch(key: string, patch: Record<string, unknown>): Promise<void> {
-    const set: Record<string, string> = {};
-    const unset: string[] = [];
-    for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      if (value === null) unset.push(field);
-      else set[field] = typeof value === "string" ? value : JSON.stringify(value);
-    }
     const multi = this.#redis.multi();
-    if (Object.keys(set).length > 0) multi.hset(key, set);
-    if (unset.length > 0) multi.hdel(key, ...unset);
+    addPatch(multi, key, patch);
     await multi.exec();
   }
+}
+
+/** Queues a patch of hash fields: values set (as strings), `null` deleted, `undefined` left alone. */
+function addPatch(multi: ChainableCommander, key: string, patch: object): void {
+  const set: Record<string, string> = {};
+  const unset: string[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) unset.push(field);
+    else set[field] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  if (Object.keys(set).length > 0) multi.hset(key, set);
+  if (unset.length > 0) multi.hdel(key, ...unset);
 }
 
 /** Servers are numbered across the whole plan, wave by wave, in the order the YAML lists them. */

@@ -1,13 +1,11 @@
 import type { ReplicationJob } from "../smc/types.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { serverJobId, wake } from "./jobCatalogue.ts";
-import { JOB_GONE } from "./serverProgress.ts";
+import { jobStateChange } from "./jobStateChange.ts";
+import type { ServerPatch } from "./migrationStore.ts";
 
 /** The service's largest `JobId.N` list and page. */
 const BATCH = 50;
-
-/** Statuses a waiting server job acts on; others only update progress. */
-const ACTIONABLE = new Set(["Finished", "InError", "Expired", "Waiting", JOB_GONE]);
 
 /**
  * One batch poll of every tracked job of every account: DescribeReplicationJobs with up to 50
@@ -29,12 +27,13 @@ export async function pollTrackedJobs(
         pageSize: BATCH,
       });
       calls++;
-      const seen = new Map(items.map((job) => [job.jobId, job]));
-      for (const jobId of batch) {
-        const [planId, index] = (tracked[jobId] ?? "").split("|");
-        if (!planId || index === undefined) continue;
-        await storeJobState(ctx, accountName, planId, Number(index), jobId, seen.get(jobId));
-      }
+      await storeBatch(
+        ctx,
+        accountName,
+        batch,
+        tracked,
+        new Map(items.map((job) => [job.jobId, job])),
+      );
     }
     ctx.events.emit("poll:completed", {
       account: accountName,
@@ -74,37 +73,31 @@ async function dueJobIds(
   );
 }
 
-async function storeJobState(
+/** One batch's results: its servers read in one round trip, written in one, then woken. */
+async function storeBatch(
   ctx: OrchestratorContext,
   account: string,
-  planId: string,
-  index: number,
-  jobId: string,
-  job: ReplicationJob | undefined,
+  jobIds: readonly string[],
+  tracked: Record<string, string>,
+  seen: ReadonlyMap<string, ReplicationJob>,
 ): Promise<void> {
-  const server = await ctx.store.getServer(planId, index);
-  // recordJob tracks a new job before it writes the job id on the server: a poll in between (on
-  // any daemon) sees a creating server with no job id. Untracking the job then would leave it
-  // unwatched for good and the server stuck running, so it stays tracked until the record is done.
-  if (server?.status === "creating" && server.jobId === undefined) return;
-  if (!server || server.jobId !== jobId) {
-    // The server moved on (retried with a new job, or its plan is gone): stop watching this one.
-    await ctx.redis.hdel(ctx.store.keys.tracked(account), jobId);
-    return;
-  }
-  const status = job?.status ?? JOB_GONE;
-  const progress = Math.floor(job?.progress ?? server.progress);
-  if (status === server.jobStatus && progress === server.progress) return;
-  await ctx.store.updateServer(planId, index, {
-    jobStatus: status,
-    businessStatus: job?.businessStatus || null,
-    progress,
-    ...(job?.imageId ? { imageId: job.imageId } : {}),
-    ...(job?.errorCode ? { jobErrorCode: job.errorCode, jobStatusInfo: job.statusInfo } : {}),
-    ...(job?.startTime ? { jobStartTime: job.startTime } : {}),
-    ...(job?.endTime ? { jobEndTime: job.endTime } : {}),
+  const refs = jobIds.flatMap((jobId) => {
+    const [planId, index] = (tracked[jobId] ?? "").split("|");
+    return planId && index !== undefined ? [{ jobId, planId, index: Number(index) }] : [];
   });
-  if (status !== server.jobStatus && ACTIONABLE.has(status)) {
-    await wake(ctx.queues.servers, serverJobId(planId, index, server.generation));
-  }
+  const servers = await ctx.store.getServersAt(refs);
+  const untrack: string[] = [];
+  const updates: { planId: string; index: number; patch: ServerPatch }[] = [];
+  const wakes: string[] = [];
+  refs.forEach((ref, position) => {
+    const server = servers[position];
+    const change = jobStateChange(server, ref.jobId, seen.get(ref.jobId));
+    if (change.kind === "untrack") untrack.push(ref.jobId);
+    if (change.kind !== "update" || !server) return;
+    updates.push({ planId: ref.planId, index: ref.index, patch: change.patch });
+    if (change.wake) wakes.push(serverJobId(ref.planId, ref.index, server.generation));
+  });
+  if (untrack.length > 0) await ctx.redis.hdel(ctx.store.keys.tracked(account), ...untrack);
+  await ctx.store.updateServers(updates);
+  for (const jobId of wakes) await wake(ctx.queues.servers, jobId);
 }

@@ -2,10 +2,8 @@ import type { Job } from "bullmq";
 import { classify, isSmcError } from "../smc/errors.ts";
 import type { Account, OrchestratorContext } from "./context.ts";
 import { park, type ServerJobData } from "./jobCatalogue.ts";
+import { JOB_GONE } from "./jobStateChange.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
-
-/** What the poller stores for a tracked job that the service no longer lists. */
-export const JOB_GONE = "Gone";
 
 /**
  * Starts the server's job if it has not been started, then acts on the status the batch poller
