@@ -53,6 +53,7 @@ describe("plan control", () => {
     });
     const paused = await daemon.migrations.getPlan(planId);
     expect(paused?.status).toBe("paused");
+    expect(paused?.waves[0]?.status).toBe("paused");
     expect(paused?.counts.pending).toBeGreaterThan(0);
     expect(harness.emulator.stats().jobsCreated).toBe(admitted);
 

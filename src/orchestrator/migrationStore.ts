@@ -248,12 +248,20 @@ export class MigrationStore {
     const waves = await Promise.all(
       plan.spec.waves.map((_, index) => this.getWave(plan.id, index)),
     );
-    return plan.spec.waves.map((wave, index) => ({
-      name: wave.name,
-      index,
-      ...(waves[index] ?? { status: "pending" as const }),
-      counts: countStatuses(servers.filter((server) => server.wave === index)),
-    }));
+    return plan.spec.waves.map((wave, index) => {
+      const record = waves[index] ?? { status: "pending" as const };
+      // A paused plan's current wave is paused too; the stored wave status stays running, so
+      // resume needs no second write.
+      const status =
+        plan.status === "paused" && record.status === "running" ? "paused" : record.status;
+      return {
+        name: wave.name,
+        index,
+        ...record,
+        status,
+        counts: countStatuses(servers.filter((server) => server.wave === index)),
+      };
+    });
   }
 
   async #patch(key: string, patch: Record<string, unknown>): Promise<void> {
