@@ -3,7 +3,7 @@ import { matchSources } from "../plan/resolveSources.ts";
 import { decideWave, orderForStart } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { type PlanJobData, park, serverJobId } from "./jobCatalogue.ts";
+import { enqueueServer, type PlanJobData, park } from "./jobCatalogue.ts";
 import { countStatuses, waveIndexes } from "./migrationStore.ts";
 import { planShare } from "./planShare.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
@@ -166,11 +166,7 @@ async function admit(
     if (result.ok) {
       await outcome.update({ errorCode: null, errorMessage: null });
       await outcome.setStatus("creating");
-      await ctx.queues.servers.add(
-        "server",
-        { planId: plan.id, index: server.index, generation: server.generation },
-        { jobId: serverJobId(plan.id, server.index, server.generation) },
-      );
+      await enqueueServer(ctx.queues.servers, plan, server);
       continue;
     }
     if (result.reason === "source-busy") {

@@ -19,6 +19,31 @@ export interface ServerJobData {
   planId: string;
   index: number;
   generation: number;
+  /** For people reading the queue dashboard; the processor reads the server's record instead. */
+  wave?: string;
+  key?: string;
+}
+
+/**
+ * Adds (or, with the same id, finds) the step job of one server generation. Every place that
+ * starts or revives a server goes through here, so the ids and data agree.
+ */
+export async function enqueueServer(
+  queue: Queue<ServerJobData>,
+  plan: { id: string; spec: { waves: readonly { name: string }[] } },
+  server: { index: number; generation: number; wave: number; key: string },
+): Promise<void> {
+  await queue.add(
+    "server",
+    {
+      planId: plan.id,
+      index: server.index,
+      generation: server.generation,
+      wave: plan.spec.waves[server.wave]?.name ?? String(server.wave),
+      key: server.key,
+    },
+    { jobId: serverJobId(plan.id, server.index, server.generation) },
+  );
 }
 
 export type ControlJobName = "poll" | "reconcile";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { isSmcError } from "../smc/errors.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { planJobId, serverJobId } from "./jobCatalogue.ts";
+import { enqueueServer, planJobId } from "./jobCatalogue.ts";
 import { allIndexes } from "./migrationStore.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
 import type { PlanRecord } from "./storeRecords.ts";
@@ -215,11 +215,7 @@ async function retryServers(ctx: OrchestratorContext, plan: PlanRecord): Promise
       );
       await outcome.update({ ...reset, startRequested: false });
       await outcome.setStatus("running", `retry: restarting job ${server.jobId}`);
-      await ctx.queues.servers.add(
-        "server",
-        { planId: plan.id, index: server.index, generation },
-        { jobId: serverJobId(plan.id, server.index, generation) },
-      );
+      await enqueueServer(ctx.queues.servers, plan, { ...server, generation });
     } else {
       if (server.jobId && account) {
         await account.client

@@ -1,5 +1,5 @@
 import type { OrchestratorContext } from "./context.ts";
-import { serverJobId } from "./jobCatalogue.ts";
+import { enqueueServer, serverJobId } from "./jobCatalogue.ts";
 import type { PlanRecord, ServerRecord } from "./storeRecords.ts";
 
 /** How often a plan checks that each in-flight server still has a live BullMQ job. */
@@ -33,18 +33,17 @@ export async function auditServerJobs(
     // `servers` was read at the start of the dispatcher's pass: a server that finished since then
     // has a completed job and is not in flight any more. Only the server's current record says.
     if (!(await stillInFlight(ctx, plan, server))) continue;
-    const data = { planId: plan.id, index: server.index, generation: server.generation };
     const bindings = { plan: plan.id, server: server.key, jobId };
     if (!job) {
       ctx.logger.warn(bindings, "in-flight server had no BullMQ job; adding it again");
-      await ctx.queues.servers.add("server", data, { jobId });
+      await enqueueServer(ctx.queues.servers, plan, server);
     } else if (failed) {
       ctx.logger.warn(bindings, "in-flight server's BullMQ job had failed; retrying it");
       await job.retry();
     } else {
       ctx.logger.warn(bindings, "in-flight server's BullMQ job had completed; adding it again");
       await job.remove();
-      await ctx.queues.servers.add("server", data, { jobId });
+      await enqueueServer(ctx.queues.servers, plan, server);
     }
   }
 }
@@ -81,7 +80,6 @@ async function requeueUnqueuedCreates(
       { plan: plan.id, server: server.key, jobId },
       "creating server had no BullMQ job (its dispatcher died); adding it",
     );
-    const data = { planId: plan.id, index: server.index, generation: server.generation };
-    await ctx.queues.servers.add("server", data, { jobId });
+    await enqueueServer(ctx.queues.servers, plan, server);
   }
 }
