@@ -7,17 +7,21 @@ afterEach(async () => {
   harness = undefined;
 });
 
+/** Sets the state of the source named `name` through the emulator's admin route; returns its id. */
 async function setSourceState(
   h: Harness,
-  sourceId: string,
+  name: string,
   state: "Available" | "Unavailable",
-): Promise<void> {
+): Promise<string> {
+  const [source] = (await h.client.describeAllSourceServers({})).filter((s) => s.name === name);
+  const sourceId = source?.sourceId ?? "";
   const response = await fetch(`${h.emulator.url}/_emulator/sources/${sourceId}/state`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ state }),
   });
   expect(response.status).toBe(200);
+  return sourceId;
 }
 
 describe("wave failure policy", () => {
@@ -25,10 +29,7 @@ describe("wave failure policy", () => {
     harness = await startHarness({ sources: 10, quota: 10 });
     const plan = await planOverSources(harness.client, "halting", [3, 3]);
     const offline = plan.waves[0]?.servers[1]?.ref.name ?? "";
-    const [source] = (await harness.client.describeAllSourceServers({})).filter(
-      (s) => s.name === offline,
-    );
-    await setSourceState(harness, source?.sourceId ?? "", "Unavailable");
+    await setSourceState(harness, offline, "Unavailable");
 
     const daemon = await harness.startDaemon();
     const { planId } = await daemon.migrations.submit(plan);
@@ -45,7 +46,7 @@ describe("wave failure policy", () => {
       harness.emulator.timeline().filter((job) => sourcesOf(sourcesOfSecond, job.sourceId)),
     ).toEqual([]);
 
-    await setSourceState(harness, source?.sourceId ?? "", "Available");
+    await setSourceState(harness, offline, "Available");
     const ended = harness.waitForPlanEnd(planId);
     await daemon.migrations.retryFailed(planId);
     expect(await ended).toBe("succeeded");
@@ -58,10 +59,7 @@ describe("wave failure policy", () => {
       onWaveFailure: "continue",
     });
     const offline = plan.waves[0]?.servers[0]?.ref.name ?? "";
-    const [source] = (await harness.client.describeAllSourceServers({})).filter(
-      (s) => s.name === offline,
-    );
-    await setSourceState(harness, source?.sourceId ?? "", "Unavailable");
+    await setSourceState(harness, offline, "Unavailable");
     const daemon = await harness.startDaemon();
     const { planId } = await daemon.migrations.submit(plan);
     expect(await harness.waitForPlanEnd(planId)).toBe("failed");
