@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SourceServer } from "../smc/types.ts";
-import { NOW, yaml } from "./brokenPlans.fixture.ts";
 import { dryRun } from "./dryRun.ts";
+import { NOW, yaml } from "./planFixture.ts";
 import { validatePlanText } from "./validatePlanText.ts";
 
 const { plan } = validatePlanText(

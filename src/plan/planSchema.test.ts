@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { VALID_PLAN } from "./brokenPlans.fixture.ts";
+import { VALID_PLAN } from "./planFixture.ts";
 import { planJsonSchema } from "./planSchema.ts";
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { BROKEN_PLANS, NOW, VALID_PLAN } from "./brokenPlans.fixture.ts";
+import { BROKEN_PLANS } from "./brokenPlans.fixture.ts";
+import { NOW, VALID_PLAN } from "./planFixture.ts";
 import { validatePlanText } from "./validatePlanText.ts";
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */

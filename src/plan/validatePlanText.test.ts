@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BROKEN_PLANS, HOSTILE_PLANS, NOW, VALID_PLAN, yaml } from "./brokenPlans.fixture.ts";
+import { HOSTILE_PLANS } from "./brokenKeysAndYaml.fixture.ts";
+import { BROKEN_PLANS } from "./brokenPlans.fixture.ts";
+import { NOW, VALID_PLAN, yaml } from "./planFixture.ts";
 import { formatProblem } from "./planProblem.ts";
 import { MAX_REPORTED_PROBLEMS, validatePlanText } from "./validatePlanText.ts";
 
