@@ -1,0 +1,238 @@
+/**
+ * The orchestrator's own reasons, each with a message a person understands: why something waits,
+ * and why it ended. The service's own error codes (`SourceServerState.Invalid`, a job's
+ * `InternalError`) pass through as they are; every code of ours is built here and nowhere else.
+ */
+
+/** Why a plan, a wave or a server that has not ended is not moving right now. */
+export interface WaitReason {
+  code: WaitCode;
+  message: string;
+  /** Epoch ms (world time) it has waited since. */
+  since: number;
+}
+
+type WaitCode =
+  | "SourceHeld.Plan"
+  | "SourceHeld.External"
+  | "SourceHeld.Kept"
+  | "SourceHeld.InUse"
+  | "Quota.Full"
+  | "Quota.PlanLimit"
+  | "Quota.RunningCap"
+  | "Wave.Window"
+  | "Wave.NotBefore"
+  | "Wave.Earlier"
+  | "Wave.Draining"
+  | "Plan.Paused"
+  | "Plan.Cancelling"
+  | "Job.Stopping"
+  | "Smc.Unreachable"
+  | "Smc.Throttled";
+
+/** Why something ended (or failed): a code and a sentence. */
+export interface EndReason {
+  code: string;
+  message: string;
+}
+
+type Wait = Omit<WaitReason, "since">;
+
+const iso = (epochMs: number) => new Date(epochMs).toISOString().replace(/\.000Z$/, "Z");
+
+/** Who holds a source's one unfinished-job slot, as the ledger records it and a person reads it. */
+export type SourceHolder =
+  | { kind: "plan"; planId: string; wave: string; server: string; jobId?: string }
+  | { kind: "kept"; planId: string; server: string; jobId: string }
+  | { kind: "external"; jobId: string; status?: string };
+
+export const waits = {
+  sourceHeld(sourceId: string, holder: SourceHolder): Wait {
+    switch (holder.kind) {
+      case "plan":
+        return {
+          code: "SourceHeld.Plan",
+          message: `source ${sourceId} is being migrated by plan ${holder.planId} (wave ${holder.wave}, server ${holder.server}${holder.jobId ? `, job ${holder.jobId}` : ""}); this server starts when that migration ends`,
+        };
+      case "kept":
+        return {
+          code: "SourceHeld.Kept",
+          message: `source ${sourceId} has job ${holder.jobId} left by plan ${holder.planId} (server ${holder.server}); free it with 'smc-waves release ${holder.planId}'`,
+        };
+      case "external":
+        return {
+          code: "SourceHeld.External",
+          message: `source ${sourceId} has job ${holder.jobId}${holder.status ? ` (${holder.status})` : ""} not created by smc-waves; this server starts when that job finishes or is deleted`,
+        };
+      default:
+        return assertNever(holder);
+    }
+  },
+  sourceInUse(sourceId: string): Wait {
+    return {
+      code: "SourceHeld.InUse",
+      message: `source ${sourceId} is InUse by a migration smc-waves cannot see; it is checked again at every poll`,
+    };
+  },
+  quotaFull(account: string, used: number, limit: number, external: number): Wait {
+    return {
+      code: "Quota.Full",
+      message: `account ${account}'s job quota is full (${used} of ${limit} jobs exist${external > 0 ? `, ${external} not created by smc-waves` : ""}); the next job starts when one is deleted`,
+    };
+  },
+  planLimit(held: number, limit: number, maxJobs: number): Wait {
+    return {
+      code: "Quota.PlanLimit",
+      message:
+        limit < maxJobs
+          ? `the plan holds ${held} jobs, its fair share (${limit}) of a quota other plans also want`
+          : `the plan holds ${held} jobs, its maxJobs (${maxJobs})`,
+    };
+  },
+  runningCap(account: string, limit: number): Wait {
+    return {
+      code: "Quota.RunningCap",
+      message: `account ${account} already runs ${limit} jobs, its running cap; this job starts when one stops running`,
+    };
+  },
+  window(wave: string, opensAt: number, timezone: string): Wait {
+    return {
+      code: "Wave.Window",
+      message: `wave ${wave} starts new jobs only in its window, which opens at ${iso(opensAt)} (${timezone})`,
+    };
+  },
+  notBefore(wave: string, at: number): Wait {
+    return { code: "Wave.NotBefore", message: `wave ${wave} does not start before ${iso(at)}` };
+  },
+  earlierWave(wave: string): Wait {
+    return { code: "Wave.Earlier", message: `waits for wave ${wave} to finish` };
+  },
+  draining(wave: string, why: string, inFlight: number): Wait {
+    return {
+      code: "Wave.Draining",
+      message: `wave ${wave} starts nothing more (${why}); waiting for ${inFlight} server(s) in flight`,
+    };
+  },
+  paused(): Wait {
+    return { code: "Plan.Paused", message: "the plan is paused: no new job starts until resumed" };
+  },
+  cancelling(inFlight: number): Wait {
+    return {
+      code: "Plan.Cancelling",
+      message: `cancelled; waiting for ${inFlight} server(s) in flight to settle`,
+    };
+  },
+  stopping(jobId: string, businessStatus: string): Wait {
+    return {
+      code: "Job.Stopping",
+      message: `stopping job ${jobId}: the service stops a job only while it is Syncing, and it is ${businessStatus || "not yet"}; asking again at every poll`,
+    };
+  },
+  smcUnreachable(code: string, since: number, retryInMs: number): Wait {
+    return {
+      code: "Smc.Unreachable",
+      message: `the SMC endpoint has not answered since ${iso(since)} (${code}); retrying in ${Math.ceil(retryInMs / 1000)} s, for as long as the outage lasts — a job that reached the service meanwhile is adopted, never made twice`,
+    };
+  },
+  throttled(code: string, throttles: number, retryInMs: number): Wait {
+    return {
+      code: "Smc.Throttled",
+      message: `SMC is throttling the account (${code}, ${throttles} time(s) in a row); retrying in ${Math.ceil(retryInMs / 1000)} s`,
+    };
+  },
+};
+
+export const ends = {
+  sourceUnresolved(detail: string): EndReason {
+    return { code: "Plan.SourceUnresolved", message: detail };
+  },
+  jobExpired(jobId: string): EndReason {
+    return {
+      code: "ReplicationJob.Expired",
+      message: `job ${jobId} passed its ValidTime before it finished`,
+    };
+  },
+  jobGone(jobId: string): EndReason {
+    return {
+      code: "ReplicationJob.NotFound",
+      message: `job ${jobId} was deleted outside smc-waves`,
+    };
+  },
+  jobInError(jobId: string, code: string, restarts: number, info: string): EndReason {
+    return {
+      code,
+      message: `job ${jobId} is InError${restarts > 0 ? ` after ${restarts} restart(s)` : ""}: ${info || "no StatusInfo"}`,
+    };
+  },
+  refused(code: string, action: string, message: string): EndReason {
+    return { code, message: `${action}: ${message}` };
+  },
+  gaveUp(code: string, action: string, attempts: number, message: string): EndReason {
+    return {
+      code,
+      message: `${action}: ${message} (gave up after ${attempts} attempts while the service answered other calls)`,
+    };
+  },
+  throttledTooLong(code: string, action: string, throttles: number): EndReason {
+    return {
+      code,
+      message: `${action}: throttled ${throttles} times in a row, more than maxThrottleRetries allows`,
+    };
+  },
+  cancelledBeforeStart(): EndReason {
+    return {
+      code: "Cancelled.NotStarted",
+      message: "the plan was cancelled before this server started",
+    };
+  },
+  cancelledBeforeCreate(): EndReason {
+    return {
+      code: "Cancelled.NoJob",
+      message: "the plan was cancelled before this server's job was created",
+    };
+  },
+  cancelledJobEnded(jobId: string, jobStatus: string, kept: boolean): EndReason {
+    return {
+      code: kept ? "Cancelled.JobKept" : "Cancelled.JobDeleted",
+      message: kept
+        ? `the plan was cancelled; job ${jobId} (${jobStatus}) is kept because onFinish is keep: free it with 'smc-waves release'`
+        : `the plan was cancelled; job ${jobId} (${jobStatus}) was deleted`,
+    };
+  },
+  skipped(wave: string): EndReason {
+    return {
+      code: "Skipped.Halted",
+      message: `not started: wave ${wave} failed and the plan halts (onWaveFailure: halt)`,
+    };
+  },
+  waveFailed(failed: number, tolerated: number): EndReason {
+    return {
+      code: "Wave.Failed",
+      message: `${failed} server(s) failed, more than maxFailedServers (${tolerated})`,
+    };
+  },
+  waveCancelled(): EndReason {
+    return { code: "Wave.Cancelled", message: "the plan was cancelled" };
+  },
+  planCancelled(stopRunning: boolean, by: string): EndReason {
+    return {
+      code: "Plan.Cancelled",
+      message: stopRunning
+        ? `cancelled by ${by}; running jobs were stopped`
+        : `cancelled by ${by}; jobs already running were let finish`,
+    };
+  },
+  planHalted(wave: string, why: string, failures: readonly string[]): EndReason {
+    return {
+      code: "Plan.Halted",
+      message: `wave ${wave} failed and onWaveFailure is halt: ${why}${failures.length > 0 ? `. ${failures.join("; ")}` : ""}`,
+    };
+  },
+  wavesFailed(waves: readonly string[]): EndReason {
+    return { code: "Plan.WavesFailed", message: `wave(s) ${waves.join(", ")} failed` };
+  },
+};
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}
