@@ -113,7 +113,7 @@ describe("a plan from submission to report", () => {
     const first = await post("/api/plans", { body: text, headers: yamlHeaders });
     const firstBody = (await first.json()) as { planId: string; created: boolean };
     expect(first.status, JSON.stringify(firstBody)).toBe(201);
-    expect(firstBody).toEqual({ planId: expect.any(String), created: true });
+    expect(firstBody).toEqual({ planId: expect.any(String), created: true, warnings: [] });
     planId = firstBody.planId;
     expect(first.headers.get("location")).toBe(`/api/plans/${planId}`);
 
@@ -123,7 +123,7 @@ describe("a plan from submission to report", () => {
         headers: { ...auth, "content-type": type },
       });
       expect(again.status).toBe(200);
-      expect(await again.json()).toEqual({ planId, created: false });
+      expect(await again.json()).toEqual({ planId, created: false, warnings: [] });
     }
 
     const other = await post("/api/plans", { body: planYaml(name, [[4]]), headers: yamlHeaders });
@@ -168,7 +168,7 @@ describe("a plan from submission to report", () => {
     );
     const lines = (await csv.text()).trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,error",
+      "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob",
     );
     expect(lines).toHaveLength(5);
     const names = new Set([0, 1, 2, 3].map((i) => sources[i]?.name));
@@ -183,12 +183,19 @@ describe("a plan from submission to report", () => {
         startedAt,
         finishedAt,
         attempts,
-        error,
+        reason,
+        waiting,
+        keptJob,
       ] = line.split(",");
       expect(sourceId).toMatch(/^s-/);
       expect(names.has(serverName)).toBe(true);
       expect(wave).toMatch(/^wave-[12]$/);
-      expect([status, error]).toEqual(["succeeded", ""]);
+      expect([status, reason, waiting, keptJob]).toEqual([
+        "succeeded",
+        `Job.Finished: image ${imageId}`,
+        "",
+        "",
+      ]);
       expect(jobId).toMatch(/^j-/);
       expect(imageId).toMatch(/^m-/);
       expect(Date.parse(startedAt ?? "")).toBeLessThanOrEqual(Date.parse(finishedAt ?? ""));
@@ -240,10 +247,10 @@ describe("a plan from submission to report", () => {
       expect(response.status, action).toBe(409);
       expect(((await response.json()) as { message: string }).message).toContain(planId);
     }
-    // Nothing failed: retrying is a no-op that answers the plan as it is.
+    // Nothing failed: nothing to retry, said as plainly as for the other controls.
     const retry = await post(`/api/plans/${planId}/retry-failed`);
-    expect(retry.status).toBe(200);
-    expect(await retry.json()).toMatchObject({ id: planId, status: "succeeded" });
+    expect(retry.status).toBe(409);
+    expect(((await retry.json()) as { message: string }).message).toContain("nothing to retry");
   });
 });
 
@@ -280,8 +287,11 @@ describe("controls on a plan held by notBefore", () => {
     });
     expect(cancelled.status).toBe(200);
     const summary = (await cancelled.json()) as PlanSummary;
+    // Nothing was in flight: the plan ends at once, its waves and servers with it.
     expect(summary.status).toBe("cancelled");
-    expect(summary.reason).toContain("running jobs were asked to stop");
+    expect(summary.reason?.message).toContain("running jobs were stopped");
+    expect(summary.waves.map((wave) => wave.status)).toEqual(["cancelled"]);
+    expect(summary.counts).toMatchObject({ cancelled: 2, pending: 0 });
 
     const again = await post(`/api/plans/${planId}/cancel?stopRunning=true`);
     expect(again.status).toBe(409);

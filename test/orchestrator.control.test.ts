@@ -15,7 +15,7 @@ describe("plan control", () => {
     const daemon = await harness.startDaemon();
     const first = await daemon.migrations.submit(plan);
     const again = await daemon.migrations.submit(plan);
-    expect(again).toEqual({ planId: first.planId, created: false });
+    expect(again).toEqual({ planId: first.planId, created: false, warnings: [] });
     await expect(
       daemon.migrations.submit({ ...plan, policy: { ...plan.policy, maxJobs: 1 } }),
     ).rejects.toBeInstanceOf(PlanConflictError);
@@ -53,7 +53,10 @@ describe("plan control", () => {
     });
     const paused = await daemon.migrations.getPlan(planId);
     expect(paused?.status).toBe("paused");
-    expect(paused?.waves[0]?.status).toBe("paused");
+    expect(paused?.waves[0]?.waiting?.code).toBe("Plan.Paused");
+    expect(paused?.waves[0]?.servers.find((s) => s.status === "pending")?.waiting?.code).toBe(
+      "Plan.Paused",
+    );
     expect(paused?.counts.pending).toBeGreaterThan(0);
     expect(harness.emulator.stats().jobsCreated).toBe(admitted);
 
@@ -63,7 +66,7 @@ describe("plan control", () => {
     expect(harness.emulator.stats().jobsCreated).toBe(8);
   });
 
-  it("cancel with stopRunning stops running jobs and cancels what had not started", async () => {
+  it("cancel with stopRunning stops running jobs, deletes them, and leaves nothing held", async () => {
     // A slow copy keeps jobs in Syncing, the only state Stop accepts.
     harness = await startHarness({ sources: 8, quota: 2, timeScale: 60 });
     const plan = await planOverSources(harness.client, "cancellable", [6]);
@@ -78,15 +81,27 @@ describe("plan control", () => {
     });
     await daemon.migrations.submit(plan);
     await syncing;
+    const ended = harness.waitForPlanEnd("cancellable");
     const summary = await daemon.migrations.cancel("cancellable", { stopRunning: true });
-    expect(summary?.status).toBe("cancelled");
+    expect(summary?.status).toBe("cancelling");
+    expect(await ended).toBe("cancelled");
     const view = await daemon.migrations.getPlan("cancellable");
-    expect(view?.counts.pending).toBe(0);
-    expect(view?.counts.cancelled).toBeGreaterThanOrEqual(4);
-    const jobs = await harness.client.describeAllReplicationJobs({});
-    expect(jobs.some((job) => job.status === "Stopped")).toBe(true);
-    expect(jobs.every((job) => job.status !== "Running" || job.businessStatus !== "Syncing")).toBe(
+    expect(view?.reason?.message).toContain("running jobs were stopped");
+    expect(view?.finishedAt).toBeGreaterThan(0);
+    expect(view?.waves[0]?.status).toBe("cancelled");
+    expect(view?.waves[0]?.finishedAt).toBeGreaterThan(0);
+    const servers = view?.waves[0]?.servers ?? [];
+    expect(servers.every((s) => s.status === "cancelled" && s.reason?.message)).toBe(true);
+    const stopped = servers.filter((s) => s.reason?.code === "Cancelled.JobDeleted");
+    expect(stopped.length).toBeGreaterThanOrEqual(1);
+    expect(stopped.every((s) => s.history.some((entry) => entry.event === "job:stopped"))).toBe(
       true,
     );
+    // By the emulator's own count: every job the plan made was deleted, none was left behind.
+    const timeline = harness.emulator.timeline();
+    expect(timeline.length).toBe(stopped.length);
+    expect(timeline.every((job) => job.deletedAt !== null)).toBe(true);
+    expect(await harness.client.describeAllReplicationJobs({})).toEqual([]);
+    expect(await daemon.migrations.quota()).toMatchObject([{ used: 0, running: 0 }]);
   });
 });

@@ -28,7 +28,7 @@ describe("orchestrator under faults", () => {
     expect({
       ended,
       reason: view?.reason,
-      failures: failures.map((s) => [s.key, s.lastError]),
+      failures: failures.map((s) => [s.key, s.reason]),
     }).toEqual({
       ended: "succeeded",
       reason: undefined,

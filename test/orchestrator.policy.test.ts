@@ -35,9 +35,17 @@ describe("wave failure policy", () => {
     const { planId } = await daemon.migrations.submit(plan);
     expect(await harness.waitForPlanEnd(planId)).toBe("failed");
     const view = await daemon.migrations.getPlan(planId);
-    expect(view?.reason).toContain(`wave wave-1 failed and onWaveFailure is halt`);
-    expect(view?.reason).toContain(`${offline}: SourceServerState.Invalid`);
-    expect(view?.waves[1]?.status).toBe("pending");
+    expect(view?.reason?.message).toContain(`wave wave-1 failed and onWaveFailure is halt`);
+    expect(view?.reason?.message).toContain(`${offline}: SourceServerState.Invalid`);
+    // Nothing is left pending inside a failed plan: the next wave and its servers are skipped.
+    expect(view?.waves[1]?.status).toBe("skipped");
+    expect(view?.waves[1]?.reason?.message).toContain("wave wave-1 failed");
+    expect(view?.waves[1]?.finishedAt).toBeGreaterThan(0);
+    for (const server of view?.waves[1]?.servers ?? []) {
+      expect(server.status).toBe("skipped");
+      expect(server.reason?.code).toBe("Skipped.Halted");
+    }
+    expect(view?.counts.pending).toBe(0);
     const secondWave = new Set(plan.waves[1]?.servers.map((s) => s.ref.name));
     const sourcesOfSecond = (await harness.client.describeAllSourceServers({}))
       .filter((s) => secondWave.has(s.name))
@@ -65,7 +73,7 @@ describe("wave failure policy", () => {
     expect(await harness.waitForPlanEnd(planId)).toBe("failed");
     const view = await daemon.migrations.getPlan(planId);
     expect(view?.counts).toMatchObject({ succeeded: 5, failed: 1 });
-    expect(view?.reason).toBe("wave(s) wave-1 failed");
+    expect(view?.reason).toEqual({ code: "Plan.WavesFailed", message: "wave(s) wave-1 failed" });
   });
 });
 
@@ -109,7 +117,8 @@ describe("sharing the account", () => {
       (s) => s.sourceId === busy?.sourceId,
     );
     expect(waiting?.status).toBe("pending");
-    expect(waiting?.lastError?.code).toBe("SourceBusy");
+    expect(waiting?.waiting?.code).toBe("SourceHeld.External");
+    expect(waiting?.waiting?.message).toContain(blocking.jobId);
 
     const ended = harness.waitForPlanEnd(planId);
     await harness.client.deleteReplicationJob({ jobId: blocking.jobId });

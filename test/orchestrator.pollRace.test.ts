@@ -1,13 +1,8 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../src/emulator/startEmulator.ts";
-import type { OrchestratorContext } from "../src/orchestrator/context.ts";
-import { MigrationStore } from "../src/orchestrator/migrationStore.ts";
-import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
+import { createContext, startOrchestrator } from "../src/orchestrator/orchestrator.ts";
 import { pollTrackedJobs } from "../src/orchestrator/poller.ts";
-import { QuotaLedger } from "../src/orchestrator/quotaLedger.ts";
-import { redisKeys } from "../src/orchestrator/redisKeys.ts";
-import { systemClock } from "../src/platform/clock.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { FAST_SETTINGS, planOverSources } from "./support/migrationHarness.ts";
@@ -52,21 +47,10 @@ describe("batch poller against a job being recorded", () => {
       for (const queue of Object.values(reader.queues)) await queue.obliterate({ force: true });
       await reader.close(1_000);
     });
-    const keys = redisKeys(prefix);
-    const ctx: OrchestratorContext = {
-      redis,
-      prefix,
-      store: new MigrationStore(redis, keys),
-      ledger: new QuotaLedger(redis, keys),
-      accounts,
-      clock: systemClock,
-      realClock: systemClock,
-      random: () => 0.5,
-      events,
-      logger,
-      settings: FAST_SETTINGS,
-      queues: reader.queues,
-    };
+    const { ctx } = createContext(
+      { redis, prefix, accounts, settings: FAST_SETTINGS, events, logger, random: () => 0.5 },
+      reader.queues,
+    );
 
     const { planId } = await reader.migrations.submit(await planOverSources(client, "race", [1]));
     const [source] = await client.describeAllSourceServers({});
@@ -77,16 +61,22 @@ describe("batch poller against a job being recorded", () => {
       name: "sw-race-0",
     });
     // The in-between state: tracked, and the server still creating with no job id.
-    await ctx.store.updateServer(planId, 0, { status: "creating", sourceId: source.sourceId });
-    await redis.hset(keys.tracked("default"), jobId, `${planId}|0`);
+    const ref = { planId, index: 0, wave: 0 };
+    await ctx.servers.patchServer(planId, 0, { sourceId: source.sourceId });
+    expect((await ctx.servers.moveServer(ref, { to: "creating" })).ok).toBe(true);
+    await ctx.tracking.track("default", jobId, { kind: "server", planId, index: 0 });
 
     await pollTrackedJobs(ctx, Date.now());
-    expect(await redis.hget(keys.tracked("default"), jobId)).toBe(`${planId}|0`);
+    expect((await ctx.tracking.tracked("default")).get(jobId)).toEqual({
+      kind: "server",
+      planId,
+      index: 0,
+    });
 
     // The record is written: the next poll stores the job's status on the server.
-    await ctx.store.updateServer(planId, 0, { status: "running", jobId });
-    await redis.hdel(keys.polledAt("default"), planId);
+    expect((await ctx.servers.moveServer(ref, { to: "running", patch: { jobId } })).ok).toBe(true);
+    await ctx.tracking.markPolled("default", [planId], 0);
     await pollTrackedJobs(ctx, Date.now());
-    expect((await ctx.store.getServer(planId, 0))?.jobStatus).toBe("Ready");
+    expect((await ctx.servers.getServer(planId, 0))?.jobStatus).toBe("Ready");
   });
 });

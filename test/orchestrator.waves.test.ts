@@ -70,7 +70,9 @@ describe("orchestrator against the emulator", () => {
   });
 
   it("leaves a job with a scheduledStartTime for the service to start", async () => {
-    harness = await startHarness({ sources: 4, quota: 4 });
+    // Real time, so the two-hour lead cannot run out before the creates however busy the machine
+    // is; emulated time then jumps past it.
+    harness = await startHarness({ sources: 4, quota: 4, timeScale: 1 });
     const plan = await planOverSources(harness.client, "scheduled", [2]);
     const inTwoHours = new Date(harness.emulator.clock.now() + 2 * 3_600_000)
       .toISOString()
@@ -78,8 +80,17 @@ describe("orchestrator against the emulator", () => {
     for (const server of plan.waves[0]?.servers ?? [])
       server.settings.scheduledStartTime = inTwoHours;
     const daemon = await harness.startDaemon();
+    let created = 0;
+    const bothCreated = new Promise<void>((resolve) => {
+      harness?.events.on("job:created", () => {
+        if (++created === 2) resolve();
+      });
+    });
     const { planId } = await daemon.migrations.submit(plan);
-    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+    await bothCreated;
+    const ended = harness.waitForPlanEnd(planId);
+    harness.emulator.advanceClock(2 * 86_400_000);
+    expect(await ended).toBe("succeeded");
     const stats = harness.emulator.stats();
     expect(stats.actions.StartReplicationJob?.calls ?? 0).toBe(0);
     expect(stats.jobsFinished).toBe(2);

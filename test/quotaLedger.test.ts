@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { QuotaLedger, type ServerSlot } from "../src/orchestrator/quotaLedger.ts";
-import { redisKeys } from "../src/orchestrator/redisKeys.ts";
+import { QuotaLedger, type ServerSlot } from "../src/orchestrator/store/quotaLedger.ts";
+import { redisKeys } from "../src/orchestrator/store/redisKeys.ts";
 import { isolatedRedis } from "./support/redisPrefix.ts";
 
 const LEASE = 60_000;
@@ -65,7 +65,7 @@ describe("QuotaLedger", () => {
     expect(await ledger.reserve(slot(5, "p2", "s-shared"), limits, NOW, LEASE)).toEqual({
       ok: false,
       reason: "source-busy",
-      holder: "p1|0",
+      holder: { kind: "server", planId: "p1", index: 0 },
     });
     await ledger.releaseReservation(slot(0, "p1", "s-shared"));
     expect(await ledger.reserve(slot(5, "p2", "s-shared"), limits, NOW, LEASE)).toEqual({
@@ -148,7 +148,7 @@ describe("QuotaLedger", () => {
       ).toEqual({
         ok: false,
         reason: "source-busy",
-        holder: "x|j-ext",
+        holder: { kind: "external", jobId: "j-ext" },
       });
       expect(await ledger.acquireRunning("default", "j-mine", 1, NOW)).toBe(false);
     });

@@ -1,4 +1,4 @@
-import { REPORT_COLUMNS } from "./planReport.ts";
+import { SCHEMAS } from "./openapiSchemas.ts";
 
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`, written by hand next to the routes it
@@ -11,17 +11,6 @@ const json = (schema: object) => ({ "application/json": { schema } });
 const planId = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const notFound = { description: "No plan has this id", content: json(ref("Error")) };
 const unauthorized = { description: "Missing or wrong bearer token", content: json(ref("Error")) };
-const counts = {
-  type: "object",
-  properties: Object.fromEntries(
-    ["pending", "creating", "running", "succeeded", "failed", "cancelled"].map((s) => [
-      s,
-      { type: "integer" },
-    ]),
-  ),
-};
-const planStatus = { enum: ["pending", "running", "paused", "succeeded", "failed", "cancelled"] };
-const epochMs = { type: "integer", description: "Epoch milliseconds" };
 
 const control = (summary: string, extra: object = {}) => ({
   post: {
@@ -92,6 +81,35 @@ export function openApiDocument(version: string): object {
           },
         },
       },
+      "/api/plans/check": {
+        post: {
+          summary:
+            "Validate a plan and say what submitting it would warn about (sources other plans that have not ended also list), without submitting",
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              ["text/yaml", "application/x-yaml", "application/yaml", "text/plain"].map((t) => [
+                t,
+                { schema: { type: "string" } },
+              ]),
+            ),
+          },
+          responses: {
+            200: {
+              description: "Valid; the warnings, if any",
+              content: json({
+                type: "object",
+                properties: {
+                  valid: { const: true },
+                  warnings: { type: "array", items: ref("PlanWarning") },
+                },
+              }),
+            },
+            400: { description: "The plan is invalid", content: json(ref("Problems")) },
+            401: unauthorized,
+          },
+        },
+      },
       "/api/plans/{id}": {
         get: {
           summary: "A plan with its waves and servers",
@@ -116,6 +134,43 @@ export function openApiDocument(version: string): object {
           }),
         },
       }),
+      "/api/plans/{id}/release": {
+        post: {
+          summary:
+            "Delete every job an ended plan left in the account (kept, stopped, failed), freeing their quota slots and sources; idempotent",
+          parameters: [planId],
+          responses: {
+            200: {
+              description: "What was deleted and what remains",
+              content: json(ref("ReleaseResult")),
+            },
+            401: unauthorized,
+            404: notFound,
+            409: { description: "The plan has not ended", content: json(ref("Error")) },
+          },
+        },
+      },
+      "/api/accounts/{account}/jobs": {
+        get: {
+          summary:
+            "Every replication job in the account, with its owner (plan and server, or none), status and age",
+          parameters: [{ name: "account", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            200: {
+              description: "The account's jobs",
+              content: json({
+                type: "object",
+                properties: {
+                  account: { type: "string" },
+                  jobs: { type: "array", items: ref("AccountJob") },
+                },
+              }),
+            },
+            401: unauthorized,
+            404: { description: "No such account", content: json(ref("Error")) },
+          },
+        },
+      },
       "/api/plans/{id}/report": {
         get: {
           summary:
@@ -211,164 +266,7 @@ export function openApiDocument(version: string): object {
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        Error: {
-          type: "object",
-          required: ["error", "message"],
-          properties: { error: { type: "string" }, message: { type: "string" } },
-        },
-        Problems: {
-          type: "object",
-          required: ["problems"],
-          properties: {
-            error: { const: "invalid_plan" },
-            problems: {
-              type: "array",
-              items: {
-                type: "object",
-                required: ["line", "col", "path", "message"],
-                properties: {
-                  line: { type: "integer", minimum: 1 },
-                  col: { type: "integer", minimum: 1 },
-                  path: { type: "string", description: "e.g. waves[0].servers[2].systemDiskSize" },
-                  message: { type: "string" },
-                },
-              },
-            },
-          },
-        },
-        SubmitResult: {
-          type: "object",
-          required: ["planId", "created"],
-          properties: { planId: { type: "string" }, created: { type: "boolean" } },
-        },
-        ServerCounts: counts,
-        WaveSummary: {
-          type: "object",
-          required: ["name", "index", "status", "counts"],
-          properties: {
-            name: { type: "string" },
-            index: { type: "integer" },
-            status: planStatus,
-            reason: { type: "string" },
-            counts: ref("ServerCounts"),
-            startedAt: epochMs,
-            finishedAt: epochMs,
-          },
-        },
-        PlanSummary: {
-          type: "object",
-          required: [
-            "id",
-            "name",
-            "regionId",
-            "account",
-            "status",
-            "submittedAt",
-            "counts",
-            "waves",
-          ],
-          properties: {
-            id: { type: "string" },
-            name: { type: "string" },
-            regionId: { type: "string" },
-            account: { type: "string" },
-            status: planStatus,
-            reason: { type: "string" },
-            submittedAt: epochMs,
-            startedAt: epochMs,
-            finishedAt: epochMs,
-            counts: ref("ServerCounts"),
-            waves: { type: "array", items: ref("WaveSummary") },
-          },
-        },
-        ServerView: {
-          type: "object",
-          required: ["key", "wave", "status", "progress", "attempts", "restarts", "history"],
-          properties: {
-            key: { type: "string" },
-            wave: { type: "string" },
-            sourceId: { type: "string" },
-            name: { type: "string" },
-            status: {
-              enum: ["pending", "creating", "running", "succeeded", "failed", "cancelled"],
-            },
-            jobId: { type: "string" },
-            jobStatus: { type: "string" },
-            businessStatus: { type: "string" },
-            progress: { type: "number", minimum: 0, maximum: 100 },
-            imageId: { type: "string" },
-            attempts: { type: "integer" },
-            restarts: { type: "integer" },
-            lastError: {
-              type: "object",
-              properties: { code: { type: "string" }, message: { type: "string" } },
-            },
-            startedAt: epochMs,
-            finishedAt: epochMs,
-            history: {
-              type: "array",
-              items: {
-                type: "object",
-                required: ["at", "event"],
-                properties: { at: epochMs, event: { type: "string" }, detail: { type: "string" } },
-              },
-            },
-          },
-        },
-        PlanView: {
-          allOf: [
-            ref("PlanSummary"),
-            {
-              type: "object",
-              properties: {
-                waves: {
-                  type: "array",
-                  items: {
-                    allOf: [
-                      ref("WaveSummary"),
-                      {
-                        type: "object",
-                        properties: { servers: { type: "array", items: ref("ServerView") } },
-                      },
-                    ],
-                  },
-                },
-              },
-            },
-          ],
-        },
-        ReportRow: {
-          type: "object",
-          required: [...REPORT_COLUMNS],
-          properties: Object.fromEntries(
-            REPORT_COLUMNS.map((c) => [
-              c,
-              c === "attempts" ? { type: "integer" } : { type: "string" },
-            ]),
-          ),
-        },
-        QuotaView: {
-          type: "object",
-          required: ["account", "used", "limit", "running"],
-          properties: {
-            account: { type: "string" },
-            used: { type: "integer" },
-            limit: { type: "integer" },
-            running: { type: "integer" },
-            runningLimit: { type: "integer" },
-          },
-        },
-        Health: {
-          type: "object",
-          required: ["status", "redis", "smc"],
-          properties: {
-            status: { enum: ["ok", "unavailable"] },
-            redis: { type: "boolean" },
-            smc: { type: "boolean" },
-          },
-        },
-      },
+      schemas: SCHEMAS,
     },
   };
 }

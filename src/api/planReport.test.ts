@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import type { PlanView, ServerView } from "../orchestrator/views.ts";
 import { reportCsv, reportRows } from "./planReport.ts";
 
-const counts = { pending: 0, creating: 0, running: 0, succeeded: 1, failed: 1, cancelled: 0 };
+const counts = {
+  pending: 0,
+  creating: 0,
+  running: 0,
+  stopping: 0,
+  succeeded: 1,
+  failed: 1,
+  cancelled: 0,
+  skipped: 0,
+};
 const server = (overrides: Partial<ServerView>): ServerView => ({
   key: "s-1",
   wave: "w1",
@@ -21,6 +30,7 @@ const plan: PlanView = {
   status: "failed",
   submittedAt: 0,
   counts,
+  history: [],
   waves: [
     {
       name: "w1",
@@ -36,12 +46,14 @@ const plan: PlanView = {
           startedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
           finishedAt: Date.UTC(2026, 0, 2, 5, 0, 0),
           attempts: 2,
+          reason: { code: "Job.Finished", message: "image m-1" },
+          keptJob: "onFinish is keep: job j-1 (Finished) stays in the account",
         }),
         server({
           key: 'name:db, "primary"',
           name: 'db, "primary"',
           status: "failed",
-          lastError: { code: "SourceServerState.Invalid", message: '=HYPERLINK("x")\nsecond line' },
+          reason: { code: "SourceServerState.Invalid", message: '=HYPERLINK("x")\nsecond line' },
         }),
       ],
     },
@@ -61,7 +73,9 @@ describe("plan report", () => {
         startedAt: "2026-01-02T03:04:05.000Z",
         finishedAt: "2026-01-02T05:00:00.000Z",
         attempts: 2,
-        error: "",
+        reason: "Job.Finished: image m-1",
+        waiting: "",
+        keptJob: "onFinish is keep: job j-1 (Finished) stays in the account",
       },
       {
         sourceId: "",
@@ -73,20 +87,22 @@ describe("plan report", () => {
         startedAt: "",
         finishedAt: "",
         attempts: 0,
-        error: 'SourceServerState.Invalid: =HYPERLINK("x")\nsecond line',
+        reason: 'SourceServerState.Invalid: =HYPERLINK("x")\nsecond line',
+        waiting: "",
+        keptJob: "",
       },
     ]);
   });
 
   it("writes RFC 4180 CSV, quoting commas, quotes and newlines, and defusing formulas", () => {
     const rows = reportRows(plan);
-    const withFormula = { ...rows[1], error: '=HYPERLINK("x")' } as (typeof rows)[number];
+    const withFormula = { ...rows[1], reason: '=HYPERLINK("x")' } as (typeof rows)[number];
     expect(reportCsv([...rows, withFormula])).toBe(
       [
-        "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,error",
-        "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,",
-        ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line"',
-        ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")"',
+        "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob",
+        "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,Job.Finished: image m-1,,onFinish is keep: job j-1 (Finished) stays in the account",
+        ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line",,',
+        ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")",,',
         "",
       ].join("\r\n"),
     );

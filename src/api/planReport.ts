@@ -11,8 +11,12 @@ export interface ReportRow {
   startedAt: string;
   finishedAt: string;
   attempts: number;
-  /** `Code: message` of the last error, empty when none. */
-  error: string;
+  /** Why the server is in its status (`Code: message`): a failure, a cancel, its image. */
+  reason: string;
+  /** Why a server that has not ended is held up, empty when it is not. */
+  waiting: string;
+  /** Why its job is still in the account although the server ended, empty when it is not. */
+  keptJob: string;
 }
 
 export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
@@ -25,7 +29,9 @@ export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
   "startedAt",
   "finishedAt",
   "attempts",
-  "error",
+  "reason",
+  "waiting",
+  "keptJob",
 ];
 
 const iso = (epochMs: number | undefined) =>
@@ -43,7 +49,11 @@ export function reportRows(plan: PlanView): ReportRow[] {
       startedAt: iso(server.startedAt),
       finishedAt: iso(server.finishedAt),
       attempts: server.attempts,
-      error: server.lastError ? `${server.lastError.code}: ${server.lastError.message}` : "",
+      reason: server.reason
+        ? [server.reason.code, server.reason.message].filter(Boolean).join(": ")
+        : "",
+      waiting: server.waiting?.message ?? "",
+      keptJob: server.keptJob ?? "",
     })),
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { PlanConflictError, PlanStateError } from "../orchestrator/migrations.ts";
 import type { Migrations, PlanSummary } from "../orchestrator/views.ts";
+import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { reportCsv, reportRows } from "./planReport.ts";
 
@@ -35,24 +36,42 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     (_request, body, done) => done(null, body),
   );
 
-  app.post<{ Querystring: { file?: string } }>("/api/plans", async (request, reply) => {
+  /** The posted plan compiled, or the 400 that says why it cannot be. */
+  const compile = (
+    request: { body: unknown; query: { file?: string } },
+    reply: FastifyReply,
+  ): CompiledPlan | undefined => {
     const text = typeof request.body === "string" ? request.body : "";
     const file = request.query.file ?? "plan.yaml";
     if (text.trim() === "") {
-      return reply.code(400).send({
+      void reply.code(400).send({
         error: "invalid_plan",
         problems: [
           { line: 1, col: 1, path: "", message: "The request body is empty: send the plan's YAML" },
         ],
       });
+      return undefined;
     }
     const { plan, problems } = validatePlanText(text, { file, now: now() });
     if (!plan) {
-      return reply.code(400).send({
+      void reply.code(400).send({
         error: "invalid_plan",
         problems: problems.map(({ line, col, path, message }) => ({ line, col, path, message })),
       });
     }
+    return plan;
+  };
+
+  // What submitting would warn about (sources other plans also list), without submitting.
+  app.post<{ Querystring: { file?: string } }>("/api/plans/check", async (request, reply) => {
+    const plan = compile(request, reply);
+    if (!plan) return reply;
+    return { valid: true, warnings: await migrations.check(plan) };
+  });
+
+  app.post<{ Querystring: { file?: string } }>("/api/plans", async (request, reply) => {
+    const plan = compile(request, reply);
+    if (!plan) return reply;
     try {
       const result = await migrations.submit(plan);
       return reply
@@ -97,6 +116,28 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
   control("retry-failed", (id) => migrations.retryFailed(id));
   control("cancel", (id, body, query) =>
     migrations.cancel(id, { stopRunning: stopRunning(body, query) }),
+  );
+
+  app.post<{ Params: { id: string } }>("/api/plans/:id/release", async (request, reply) => {
+    try {
+      const result = await migrations.release(request.params.id);
+      return result ?? notFound(reply, request.params.id);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      return reply.code(409).send({ error: "conflict", message: error.message });
+    }
+  });
+
+  app.get<{ Params: { account: string } }>(
+    "/api/accounts/:account/jobs",
+    async (request, reply) => {
+      const jobs = await migrations.accountJobs(request.params.account);
+      if (jobs) return { account: request.params.account, jobs };
+      return reply.code(404).send({
+        error: "not_found",
+        message: `There is no account "${request.params.account}" in this daemon's config.`,
+      });
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { format?: string } }>(

@@ -1,11 +1,14 @@
-import type { PlanSummary, PlanView, ServerCounts } from "../orchestrator/views.ts";
+import { isEnded as isEndedStatus, type PlanStatus } from "../lifecycle/statuses.ts";
+import type { PlanSummary, PlanView, ServerCounts, ServerView } from "../orchestrator/views.ts";
 
 const BAR_WIDTH = 24;
+/** Server lines shown per wave and kind; the rest are counted ("… and 12 more"). */
+const LINES_PER_KIND = 10;
 
 /** Servers that reached an end, of all servers: what a progress bar fills with. */
 function done(counts: ServerCounts): { ended: number; total: number } {
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-  return { ended: counts.succeeded + counts.failed + counts.cancelled, total };
+  return { ended: counts.succeeded + counts.failed + counts.cancelled + counts.skipped, total };
 }
 
 function bar(counts: ServerCounts): string {
@@ -24,30 +27,69 @@ function tally(counts: ServerCounts): string {
 /** One line per plan, for `smc-waves status` without an id. */
 export function planLine(plan: PlanSummary): string {
   const { ended, total } = done(plan.counts);
-  return `${plan.id}  ${plan.status.padEnd(9)}  ${ended}/${total} servers  (${tally(plan.counts) || "no servers"})${plan.reason ? `  — ${plan.reason}` : ""}`;
+  const why = plan.waiting?.message ?? plan.reason?.message;
+  return `${plan.id}  ${plan.status.padEnd(10)}  ${ended}/${total} servers  (${tally(plan.counts) || "no servers"})${why ? `  — ${why}` : ""}`;
 }
 
-/** A plan with a line per wave: bars on a terminal, plain counts otherwise (logs, pipes). */
+/**
+ * A plan with a line per wave, then the servers a person must look at: the failed (why), the
+ * waiting (for what), the ones whose job stays in the account (why), and on a terminal the running
+ * ones with their progress. Bars on a terminal, plain counts otherwise (logs, pipes).
+ */
 export function planReport(plan: PlanView, tty: boolean): string {
-  const lines = [`plan ${plan.id}: ${plan.status}${plan.reason ? ` — ${plan.reason}` : ""}`];
+  const why = plan.waiting?.message ?? plan.reason?.message;
+  const lines = [`plan ${plan.id}: ${plan.status}${why ? ` — ${why}` : ""}`];
   for (const wave of plan.waves) {
     const { ended, total } = done(wave.counts);
     const progress = tty ? `${bar(wave.counts)} ` : "";
     lines.push(
       `  ${wave.name.padEnd(24)} ${wave.status.padEnd(9)} ${progress}${ended}/${total}  ${tally(wave.counts)}`,
     );
-    for (const server of wave.servers) {
-      if (server.status !== "failed" && !(tty && server.status === "running")) continue;
-      const what =
-        server.status === "failed"
-          ? `failed: ${server.lastError?.code ?? ""} ${server.lastError?.message ?? ""}`
-          : `${server.jobStatus ?? "running"} ${server.progress}%`;
-      lines.push(`      ${(server.name ?? server.key).padEnd(20)} ${server.jobId ?? ""} ${what}`);
+    const waveWhy =
+      wave.waiting?.message ??
+      (wave.status === "failed" || wave.status === "skipped" ? wave.reason?.message : undefined);
+    if (waveWhy) lines.push(`      ${waveWhy}`);
+    const shown: [string, ServerView[], (server: ServerView) => string][] = [
+      [
+        "failed",
+        wave.servers.filter((s) => s.status === "failed"),
+        (s) => `failed: ${reasonText(s)}`,
+      ],
+      [
+        "waiting",
+        // A wave-wide reason is printed once above; servers with their own reason are listed.
+        wave.servers.filter(
+          (s) =>
+            s.waiting &&
+            s.waiting.message !== wave.waiting?.message &&
+            s.waiting.message !== plan.waiting?.message,
+        ),
+        (s) => `waiting (${s.status}): ${s.waiting?.message ?? ""}`,
+      ],
+      ["kept", wave.servers.filter((s) => s.keptJob), (s) => `job kept: ${s.keptJob ?? ""}`],
+      [
+        "running",
+        tty ? wave.servers.filter((s) => s.status === "running" && !s.waiting) : [],
+        (s) => `${s.jobStatus ?? "running"} ${s.progress}%`,
+      ],
+    ];
+    for (const [kind, servers, describe] of shown) {
+      for (const server of servers.slice(0, LINES_PER_KIND)) {
+        lines.push(
+          `      ${(server.name ?? server.key).padEnd(20)} ${(server.jobId ?? "").padEnd(12)} ${describe(server)}`,
+        );
+      }
+      if (servers.length > LINES_PER_KIND)
+        lines.push(`      … and ${servers.length - LINES_PER_KIND} more ${kind}`);
     }
   }
   return lines.join("\n");
 }
 
-export function isEnded(status: string): boolean {
-  return status === "succeeded" || status === "failed" || status === "cancelled";
+function reasonText(server: ServerView): string {
+  return [server.reason?.code, server.reason?.message].filter(Boolean).join(" ");
+}
+
+export function isEnded(status: PlanStatus): boolean {
+  return isEndedStatus("plan", status);
 }

@@ -172,10 +172,8 @@ export async function run(args: string[]): Promise<number> {
     });
   });
 
-  if (
-    !values.exit &&
-    isEnded((await daemon.orchestrator.migrations.getPlan(planId))?.status ?? "")
-  ) {
+  const finalStatus = (await daemon.orchestrator.migrations.getPlan(planId))?.status;
+  if (!values.exit && finalStatus && isEnded(finalStatus)) {
     console.log(`Plan ${planId} has ended. The dashboards stay up at ${url}/ — Ctrl-C to stop.`);
     await new Promise<void>((resolveStop) => {
       process.once("SIGINT", () => resolveStop());

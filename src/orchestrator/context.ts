@@ -1,12 +1,14 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Clock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
 import type { SmcClient } from "../smc/client.ts";
 import type { RetryPolicy } from "../smc/retry.ts";
-import type { MigrationStore } from "./migrationStore.ts";
-import type { QuotaLedger } from "./quotaLedger.ts";
+import type { SmcHealth } from "./smcHealth.ts";
+import type { JobTracking } from "./store/jobTracking.ts";
+import type { MigrationStore } from "./store/migrationStore.ts";
+import type { QuotaLedger } from "./store/quotaLedger.ts";
+import type { ServerStore } from "./store/serverStore.ts";
 
 /** One SMC account smc-waves works in. Quota and running cap are settings, never constants. */
 export interface Account {
@@ -15,6 +17,11 @@ export interface Account {
   quota: number;
   /** Jobs running at once; absent when the account has no cap. */
   maxRunningJobs?: number;
+}
+
+/** An account as the orchestrator runs it: with what its calls tell of the endpoint's health. */
+export interface AccountRuntime extends Account {
+  health: SmcHealth;
 }
 
 export interface OrchestratorSettings {
@@ -41,11 +48,14 @@ export interface OrchestratorSettings {
 
 /** Everything the processors need, built once by `startOrchestrator`. */
 export interface OrchestratorContext {
-  redis: Redis;
   prefix: string;
+  /** Plans and waves. */
   store: MigrationStore;
+  /** Servers, and each wave's counts, queue and in-flight index. */
+  servers: ServerStore;
   ledger: QuotaLedger;
-  accounts: ReadonlyMap<string, Account>;
+  tracking: JobTracking;
+  accounts: ReadonlyMap<string, AccountRuntime>;
   /** The world's time: history, windows, notBefore, ValidTime. The emulator's scaled clock in tests. */
   clock: Clock;
   /** Real time, for what BullMQ and Redis leases measure: reservation leases, audits, demand age. */

@@ -1,238 +1,149 @@
 import type { Job } from "bullmq";
-import { matchSources } from "../plan/resolveSources.ts";
-import { decideWave, orderForStart } from "../scheduler/waveDecision.ts";
+import { type WaitReason, waits } from "../lifecycle/reasons.ts";
+import { isEnded } from "../lifecycle/statuses.ts";
+import { decideWave } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
+import { classify, isSmcError } from "../smc/errors.ts";
+import { admit } from "./admission.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { enqueueServer, type PlanJobData, park } from "./jobCatalogue.ts";
-import { countStatuses, waveIndexes } from "./migrationStore.ts";
-import { planShare } from "./planShare.ts";
+import { park, payloadOf } from "./jobCatalogue.ts";
+import { endPlan, endWave, haltPlan, settleCancel } from "./planEnd.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
-import { ServerOutcome } from "./serverOutcome.ts";
-import { jobBytes } from "./sourceBytes.ts";
-import type { PlanRecord } from "./storeRecords.ts";
+import type { PlanRecord } from "./store/storeRecords.ts";
+import { startWave } from "./waveStart.ts";
 
 /** How long a paused plan sleeps between looks; resume wakes it at once. */
 const PAUSED_RECHECK_MS = 60_000;
 
 /**
  * The step job of one plan: it walks the waves in order, admits servers of the current wave into
- * free quota slots (largest first), and parks until a server finishes, a window opens or the
- * fallback interval passes. One BullMQ job per plan means one admitter per plan, on any daemon.
+ * free quota slots in start order, ends waves and the plan, and parks until a server ends, a window
+ * opens or the fallback interval passes. One BullMQ job per plan means one admitter per plan, on
+ * any daemon.
  */
 export async function processPlanJob(
   ctx: OrchestratorContext,
-  job: Job<PlanJobData>,
+  job: Job,
   token: string | undefined,
 ): Promise<void> {
+  const { planId, generation } = payloadOf("plans", job);
   for (;;) {
-    const plan = await ctx.store.getPlan(job.data.planId);
-    if (!plan || plan.generation !== job.data.generation) return;
-    if (plan.status === "succeeded" || plan.status === "failed" || plan.status === "cancelled")
-      return;
-    if (plan.status === "paused") return park(job, token, PAUSED_RECHECK_MS);
-    if (plan.status === "pending")
-      await setPlanStatus(ctx, plan, "running", { startedAt: ctx.clock.now() });
-
-    const waveIndex = plan.wave;
-    const wave = plan.spec.waves[waveIndex];
-    if (!wave) {
-      const failedWaves = await failedWaveNames(ctx, plan);
-      if (failedWaves.length > 0) {
-        return setPlanStatus(ctx, plan, "failed", {
-          reason: `wave(s) ${failedWaves.join(", ")} failed`,
-        });
-      }
-      return setPlanStatus(ctx, plan, "succeeded");
-    }
-
-    const now = ctx.clock.now();
-    const waveRecord = await ctx.store.getWave(plan.id, waveIndex);
-    if (waveRecord.status === "pending") {
-      if (wave.notBefore !== undefined && now < wave.notBefore) {
-        await ctx.store.updatePlan(plan.id, {
-          reason: `wave ${wave.name} holds until ${new Date(wave.notBefore).toISOString()}`,
-        });
-        return park(
-          job,
-          token,
-          Math.min(ctx.clock.realDelay(wave.notBefore - now), ctx.settings.reconcileIntervalMs),
-        );
-      }
-      await startWave(ctx, plan, waveIndex);
-    }
-
-    const servers = await ctx.store.getServers(plan.id, waveIndexes(plan.spec, waveIndex));
-    const decision = decideWave(countStatuses(servers), plan.spec.policy);
-    if (decision.kind === "done") {
-      await ctx.store.updateWave(plan.id, waveIndex, {
-        status: decision.outcome,
-        finishedAt: now,
-        reason: decision.reason ?? null,
-      });
-      ctx.events.emit("wave:status", {
-        planId: plan.id,
-        wave: wave.name,
-        status: decision.outcome,
-        ...(decision.reason ? { reason: decision.reason } : {}),
-      });
-      if (decision.outcome === "failed" && plan.spec.policy.onWaveFailure === "halt") {
-        const reason = await haltReason(ctx, plan, waveIndex, decision.reason ?? "");
-        return setPlanStatus(ctx, plan, "failed", { reason });
-      }
-      await ctx.store.updatePlan(plan.id, { wave: waveIndex + 1, reason: null });
-      continue;
-    }
-
-    await auditServerJobs(ctx, plan, servers);
-    if (decision.kind === "drain") {
-      await ctx.store.updatePlan(plan.id, { reason: `wave ${wave.name}: ${decision.reason}` });
+    const plan = await ctx.store.getPlan(planId);
+    if (!plan || plan.generation !== generation || isEnded("plan", plan.status)) return;
+    if (plan.status === "cancelling") {
+      if (await settleCancel(ctx, plan)) return;
       return park(job, token, 2 * ctx.settings.pollIntervalMs);
     }
-    let waitMs = 2 * ctx.settings.pollIntervalMs;
-    const window = wave.window ? windowState(wave.window, now) : undefined;
-    if (window && !window.open) {
-      await ctx.store.updatePlan(plan.id, {
-        reason: `wave ${wave.name} waits for its window at ${new Date(window.opensAt).toISOString()}`,
+    if (plan.status === "paused") return park(job, token, PAUSED_RECHECK_MS);
+    if (plan.status === "pending") {
+      const moved = await ctx.store.movePlan(plan.id, {
+        to: "running",
+        from: ["pending"],
+        patch: { startedAt: ctx.clock.now() },
       });
-      return park(job, token, Math.min(ctx.clock.realDelay(window.opensAt - now), waitMs));
+      if (moved.ok) ctx.events.emit("plan:status", { planId, status: "running" });
+      continue;
     }
-    if (window?.open) waitMs = Math.min(waitMs, ctx.clock.realDelay(window.closesAt - now));
-    // Whatever held the plan (a window, notBefore, a drain) has passed.
-    if (plan.reason) await ctx.store.updatePlan(plan.id, { reason: null });
-    await admit(ctx, plan, waveIndex, servers);
-    return park(job, token, waitMs);
+    try {
+      const next = await stepWave(ctx, plan);
+      if (next === "again") continue;
+      if (next === "ended") return;
+      return park(job, token, next.parkMs);
+    } catch (error) {
+      if (!isSmcError(error) || classify(error) === "permanent") throw error;
+      // Every call already retried on its own; the service is still away. Say so and look again.
+      await setWaveWaiting(ctx, plan, plan.wave, {
+        ...waits.smcUnreachable(error.code, ctx.clock.now(), 2 * ctx.settings.pollIntervalMs),
+        since: ctx.clock.now(),
+      });
+      return park(job, token, 2 * ctx.settings.pollIntervalMs);
+    }
   }
 }
 
-async function startWave(
-  ctx: OrchestratorContext,
-  plan: PlanRecord,
-  waveIndex: number,
-): Promise<void> {
-  const wave = plan.spec.waves[waveIndex];
-  const account = ctx.accounts.get(plan.spec.account);
-  if (!wave || !account) return;
-  const servers = await ctx.store.getServers(plan.id, waveIndexes(plan.spec, waveIndex));
-  // One listing per wave (50 sources a call) resolves names and gives every source's size.
-  const { sources, problems } = matchSources(
-    plan.spec,
-    await account.client.describeAllSourceServers({}),
-  );
-  for (const server of servers) {
-    if (server.status !== "pending") continue;
-    const source = sources.get(server.key);
-    if (source) {
-      const settings = wave.servers.find((candidate) => candidate.key === server.key)?.settings;
-      await ctx.store.updateServer(plan.id, server.index, {
-        sourceId: source.sourceId,
-        name: source.name,
-        sizeBytes: jobBytes(source, settings?.dataDisks),
-      });
-    } else {
-      const problem = problems.find((candidate) => candidate.key === server.key);
-      await new ServerOutcome(ctx, plan, server).fail(
-        "Plan.SourceUnresolved",
-        problem?.message ?? `no source server matches ${server.key}`,
-      );
-    }
-  }
-  await ctx.store.updateWave(plan.id, waveIndex, { status: "running", startedAt: ctx.clock.now() });
-  ctx.events.emit("wave:status", { planId: plan.id, wave: wave.name, status: "running" });
-}
+type Next = "again" | "ended" | { parkMs: number };
 
-/** Reserves slots for pending servers in start order until the quota, the plan's share or the list runs out. */
-async function admit(
-  ctx: OrchestratorContext,
-  plan: PlanRecord,
-  waveIndex: number,
-  servers: Awaited<ReturnType<OrchestratorContext["store"]["getServers"]>>,
-): Promise<void> {
+/** One look at the plan's current wave: start it, end it, or admit into it. */
+async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Next> {
+  const waveIndex = plan.wave;
   const wave = plan.spec.waves[waveIndex];
-  const account = ctx.accounts.get(plan.spec.account);
-  if (!wave || !account) return;
-  const pending = orderForStart(
-    servers.filter((server) => server.status === "pending" && server.sourceId),
-    wave.order,
-  );
-  const share = await planShare(ctx, plan, account, pending.length);
-  for (const server of pending) {
-    const outcome = new ServerOutcome(ctx, plan, server);
-    const result = await ctx.ledger.reserve(
-      outcome.slot,
-      { account: account.quota, plan: share },
-      ctx.realClock.now(),
-      ctx.settings.reservationLeaseMs,
-    );
-    if (result.ok) {
-      await outcome.update({ errorCode: null, errorMessage: null });
-      await outcome.setStatus("creating");
-      await enqueueServer(ctx.queues.servers, plan, server);
-      continue;
+  if (!wave) {
+    await endPlan(ctx, plan);
+    return "ended";
+  }
+  const now = ctx.clock.now();
+  const fallbackMs = 2 * ctx.settings.pollIntervalMs;
+  const record = await ctx.store.getWave(plan.id, waveIndex);
+  if (isEnded("wave", record.status)) {
+    // A wave that ended before a retry-failed put back only later waves' servers.
+    await ctx.store.patchPlan(plan.id, { wave: waveIndex + 1 });
+    return "again";
+  }
+  if (record.status === "pending") {
+    if (wave.notBefore !== undefined && now < wave.notBefore) {
+      await setWaveWaiting(ctx, plan, waveIndex, {
+        ...waits.notBefore(wave.name, wave.notBefore),
+        since: now,
+      });
+      return {
+        parkMs: Math.min(
+          ctx.clock.realDelay(wave.notBefore - now),
+          ctx.settings.reconcileIntervalMs,
+        ),
+      };
     }
-    if (result.reason === "source-busy") {
-      if (server.errorCode !== "SourceBusy") {
-        await outcome.update({
-          errorCode: "SourceBusy",
-          errorMessage: `source ${server.sourceId} is held by ${result.holder}`,
-        });
-      }
-      continue;
+    await startWave(ctx, plan, waveIndex);
+  }
+
+  const counts = await ctx.servers.waveCounts(plan.id, waveIndex);
+  const decision = decideWave(counts, plan.spec.policy);
+  if (decision.kind === "done") {
+    await endWave(ctx, plan, waveIndex, decision);
+    if (decision.outcome === "failed" && plan.spec.policy.onWaveFailure === "halt") {
+      await haltPlan(ctx, plan, waveIndex, decision.reason ?? "");
+      return "ended";
     }
-    // Paused or cancelled since this step began: the ledger refused atomically, admit no more.
-    if (result.reason === "plan-not-running") break;
-    ctx.events.emit("quota:blocked", {
-      account: plan.spec.account,
-      used: result.used,
-      limit: account.quota,
+    await ctx.store.patchPlan(plan.id, { wave: waveIndex + 1 });
+    return "again";
+  }
+
+  await auditServerJobs(ctx, plan, waveIndex);
+  if (decision.kind === "drain") {
+    await setWaveWaiting(ctx, plan, waveIndex, {
+      ...waits.draining(wave.name, decision.reason, counts.creating + counts.running),
+      since: now,
     });
-    break;
+    return { parkMs: fallbackMs };
   }
+  const window = wave.window ? windowState(wave.window, now) : undefined;
+  if (window && !window.open) {
+    await setWaveWaiting(ctx, plan, waveIndex, {
+      ...waits.window(wave.name, window.opensAt, wave.window?.timezone ?? "UTC"),
+      since: now,
+    });
+    return { parkMs: Math.min(ctx.clock.realDelay(window.opensAt - now), fallbackMs) };
+  }
+  const held = await admit(ctx, plan, waveIndex, counts.pending);
+  await setWaveWaiting(ctx, plan, waveIndex, held && { ...held, since: now });
+  const parkMs = window?.open
+    ? Math.min(fallbackMs, ctx.clock.realDelay(window.closesAt - now))
+    : fallbackMs;
+  return { parkMs };
 }
 
-async function setPlanStatus(
-  ctx: OrchestratorContext,
-  plan: PlanRecord,
-  status: PlanRecord["status"],
-  extra: { startedAt?: number; reason?: string } = {},
-): Promise<void> {
-  const terminal = status === "succeeded" || status === "failed" || status === "cancelled";
-  await ctx.store.updatePlan(plan.id, {
-    status,
-    reason: extra.reason ?? null,
-    ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
-    ...(terminal ? { finishedAt: ctx.clock.now() } : {}),
-  });
-  plan.status = status;
-  ctx.events.emit("plan:status", {
-    planId: plan.id,
-    status,
-    ...(extra.reason ? { reason: extra.reason } : {}),
-  });
-}
-
-async function failedWaveNames(ctx: OrchestratorContext, plan: PlanRecord): Promise<string[]> {
-  const waves = await Promise.all(
-    plan.spec.waves.map((_, index) => ctx.store.getWave(plan.id, index)),
-  );
-  return plan.spec.waves
-    .filter((_, index) => waves[index]?.status === "failed")
-    .map((wave) => wave.name);
-}
-
-/** "wave-2 failed: 2 server(s) failed, more than maxFailedServers (0). db-01: SourceServerState.Invalid …" */
-async function haltReason(
+/** Writes why the wave is held (or clears it), keeping `since` while the reason stays the same. */
+async function setWaveWaiting(
   ctx: OrchestratorContext,
   plan: PlanRecord,
   waveIndex: number,
-  why: string,
-): Promise<string> {
-  const servers = await ctx.store.getServers(plan.id, waveIndexes(plan.spec, waveIndex));
-  const failures = servers
-    .filter((server) => server.status === "failed")
-    .slice(0, 5)
-    .map((server) =>
-      `${server.name ?? server.key}: ${server.errorCode ?? "?"} ${server.errorMessage ?? ""}`.trim(),
-    );
-  const name = plan.spec.waves[waveIndex]?.name ?? String(waveIndex);
-  return `wave ${name} failed and onWaveFailure is halt: ${why}. ${failures.join("; ")}`;
+  waiting: WaitReason | undefined,
+): Promise<void> {
+  const record = await ctx.store.getWave(plan.id, waveIndex);
+  if (waiting === undefined) {
+    if (record.waiting) await ctx.store.patchWave(plan.id, waveIndex, { waiting: null });
+    return;
+  }
+  if (record.waiting?.message === waiting.message) return;
+  const since = record.waiting?.code === waiting.code ? record.waiting.since : waiting.since;
+  await ctx.store.patchWave(plan.id, waveIndex, { waiting: { ...waiting, since } });
 }

@@ -1,27 +1,83 @@
 import { createHash } from "node:crypto";
-import { DelayedError, type Job, type Queue } from "bullmq";
+import { DelayedError, type Job, type Queue, UnrecoverableError } from "bullmq";
+import { z } from "zod";
+import type { OrchestratorSettings } from "./context.ts";
 
 /**
- * BullMQ's side of smc-waves: queue names, job ids and job data. Ids are fixed per plan, server and
- * generation, so adding a job twice (two daemons, a retried submit) is a no-op. BullMQ forbids ':'
- * in ids and all-digit ids; plan ids are limited to [A-Za-z0-9_-].
+ * BullMQ's side of smc-waves, as one table: every queue, its job payload's schema, attempts,
+ * backoff and concurrency, and the ids of its jobs. Ids are fixed per plan, server and generation,
+ * so adding a job twice (two daemons, a retried submit) is a no-op. BullMQ forbids ':' in ids and
+ * all-digit ids; plan ids are limited to [A-Za-z0-9_-].
  */
-export const QUEUE_NAMES = { plans: "plans", servers: "servers", control: "control" } as const;
+
+const planPayload = z.object({ planId: z.string().min(1), generation: z.number().int().min(0) });
+
+const serverPayload = planPayload.extend({
+  index: z.number().int().min(0),
+  /** For people reading the queue dashboard; the processor reads the server's record instead. */
+  wave: z.string().optional(),
+  key: z.string().optional(),
+});
+
+const controlPayload = z.object({});
 
 /** The step job that walks one plan's waves and admits its servers. */
-export interface PlanJobData {
-  planId: string;
-  generation: number;
+type PlanJobData = z.infer<typeof planPayload>;
+/** The step job that takes one server from reservation to a finished image. */
+type ServerJobData = z.infer<typeof serverPayload>;
+
+export type ControlJobName = "poll" | "reconcile";
+
+interface QueueSpec<P extends z.ZodType> {
+  name: string;
+  payload: P;
+  /**
+   * BullMQ attempts, for what the step itself does not handle: a Redis blip, a bug. SMC errors are
+   * handled inside the step (parked with a persisted retry state), never by failing the BullMQ job.
+   */
+  attempts: (settings: OrchestratorSettings) => number;
+  /** Steps one daemon runs at once; parked (delayed) jobs do not count. */
+  concurrency: (settings: OrchestratorSettings) => number;
 }
 
-/** The step job that takes one server from reservation to a finished image. */
-export interface ServerJobData {
-  planId: string;
-  index: number;
-  generation: number;
-  /** For people reading the queue dashboard; the processor reads the server's record instead. */
-  wave?: string;
-  key?: string;
+export const QUEUES = {
+  /** One step job per plan generation: walks the waves, admits servers, ends the plan. */
+  plans: {
+    name: "plans",
+    payload: planPayload,
+    attempts: (settings) => settings.retry.maxAttempts,
+    concurrency: () => 5,
+  },
+  /** One step job per server generation: create → start → watch → finish (or stop and clean up). */
+  servers: {
+    name: "servers",
+    payload: serverPayload,
+    attempts: (settings) => settings.retry.maxAttempts,
+    concurrency: (settings) => settings.concurrency,
+  },
+  /** The poll and reconcile schedulers' jobs. */
+  control: {
+    name: "control",
+    payload: controlPayload,
+    attempts: () => 1,
+    concurrency: () => 2,
+  },
+} as const satisfies Record<string, QueueSpec<z.ZodType>>;
+
+export type QueueName = keyof typeof QUEUES;
+
+/** A job's data checked against its queue's schema: a malformed job fails at once, saying why. */
+export function payloadOf<N extends QueueName>(
+  queue: N,
+  job: Job,
+): z.infer<(typeof QUEUES)[N]["payload"]> {
+  const parsed = QUEUES[queue].payload.safeParse(job.data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(
+      `job ${job.id} of queue ${queue} has malformed data: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ")}`,
+    );
+  }
+  return parsed.data as z.infer<(typeof QUEUES)[N]["payload"]>;
 }
 
 /**
@@ -29,24 +85,26 @@ export interface ServerJobData {
  * starts or revives a server goes through here, so the ids and data agree.
  */
 export async function enqueueServer(
-  queue: Queue<ServerJobData>,
+  queue: Queue,
   plan: { id: string; spec: { waves: readonly { name: string }[] } },
   server: { index: number; generation: number; wave: number; key: string },
 ): Promise<void> {
-  await queue.add(
-    "server",
-    {
-      planId: plan.id,
-      index: server.index,
-      generation: server.generation,
-      wave: plan.spec.waves[server.wave]?.name ?? String(server.wave),
-      key: server.key,
-    },
-    { jobId: serverJobId(plan.id, server.index, server.generation) },
-  );
+  const data: ServerJobData = {
+    planId: plan.id,
+    index: server.index,
+    generation: server.generation,
+    wave: plan.spec.waves[server.wave]?.name ?? String(server.wave),
+    key: server.key,
+  };
+  await queue.add("server", data, {
+    jobId: serverJobId(plan.id, server.index, server.generation),
+  });
 }
 
-export type ControlJobName = "poll" | "reconcile";
+export async function enqueuePlan(queue: Queue, planId: string, generation: number): Promise<void> {
+  const data: PlanJobData = { planId, generation };
+  await queue.add("plan", data, { jobId: planJobId(planId, generation) });
+}
 
 export function planJobId(planId: string, generation: number): string {
   return `plan-${planId}-g${generation}`;
@@ -61,9 +119,10 @@ export function replicationJobName(planId: string, index: number, generation: nu
   return `sw-${planId}-${index}${generation > 0 ? `-r${generation}` : ""}`;
 }
 
-/** Reads a plan id back out of a job name we gave; undefined for anyone else's job. */
-export function planIdOfJobName(name: string): string | undefined {
-  return /^sw-([A-Za-z0-9_-]+)-\d+(?:-r\d+)?$/.exec(name)?.[1];
+/** Reads the plan id and server number back out of a job name we gave; undefined for anyone else's job. */
+export function ownerOfJobName(name: string): { planId: string; index: number } | undefined {
+  const match = /^sw-([A-Za-z0-9_-]+)-(\d+)(?:-r\d+)?$/.exec(name);
+  return match?.[1] && match[2] ? { planId: match[1], index: Number(match[2]) } : undefined;
 }
 
 /** The same token on every retry of one server's create: the service then makes one job. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReplicationJob } from "../smc/types.ts";
 import { JOB_GONE, jobStateChange } from "./jobStateChange.ts";
-import type { ServerRecord } from "./storeRecords.ts";
+import type { ServerRecord } from "./store/storeRecords.ts";
 
 const server = (patch: Partial<ServerRecord>): ServerRecord =>
   ({

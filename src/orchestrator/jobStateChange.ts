@@ -1,12 +1,12 @@
 import type { ReplicationJob } from "../smc/types.ts";
-import type { ServerPatch } from "./migrationStore.ts";
-import type { ServerRecord } from "./storeRecords.ts";
+import type { ServerPatch } from "./store/serverStore.ts";
+import type { ServerRecord } from "./store/storeRecords.ts";
 
 /** What the poller stores for a tracked job that the service no longer lists. */
 export const JOB_GONE = "Gone";
 
 /** Statuses a waiting server job acts on; others only update progress. */
-const ACTIONABLE = new Set(["Finished", "InError", "Expired", "Waiting", JOB_GONE]);
+const ACTIONABLE = new Set(["Finished", "InError", "Expired", "Waiting", "Stopped", JOB_GONE]);
 
 export type JobStateChange =
   /** Nothing to write. */

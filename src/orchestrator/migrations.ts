@@ -1,12 +1,17 @@
 import { createHash } from "node:crypto";
+import { ends, waits } from "../lifecycle/reasons.ts";
+import { isEnded, isInFlight, isRetryable } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
-import { isSmcError } from "../smc/errors.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { enqueueServer, planJobId } from "./jobCatalogue.ts";
-import { allIndexes } from "./migrationStore.ts";
-import { ServerOutcome } from "./serverOutcome.ts";
-import type { PlanRecord } from "./storeRecords.ts";
-import type { Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
+import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
+import { settleCancel } from "./planEnd.ts";
+import { accountJobs, releasePlan } from "./planRelease.ts";
+import { retryServers } from "./planRetry.ts";
+import { planSummary, planView } from "./planViews.ts";
+import { noteSharedSources, sharedSourceWarnings } from "./sharedSources.ts";
+import { allIndexes } from "./store/planLayout.ts";
+import type { PlanRecord } from "./store/storeRecords.ts";
+import type { Actor, Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
 
 /** Another plan with this name but other content exists: submitting would change a running plan. */
 export class PlanConflictError extends Error {
@@ -23,18 +28,25 @@ function planIdOf(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
 }
 
-const ENDED = new Set(["succeeded", "failed", "cancelled"]);
+const IN_PROCESS: Actor = { name: "cli" };
 
 /** The `Migrations` the API and CLI drive, over the store, the ledger and the queues. */
 export function createMigrations(ctx: OrchestratorContext): Migrations {
-  const summary = (planId: string) => ctx.store.summary(planId);
-  const wakeDispatcher = async (plan: PlanRecord) => {
-    const job = await ctx.queues.plans.getJob(planJobId(plan.id, plan.generation));
-    await job?.promote().catch(() => undefined);
-  };
+  const summary = (planId: string) => planSummary(ctx, planId);
+  const wakeDispatcher = (plan: PlanRecord) =>
+    wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
+  const history = (planId: string, event: string, actor: Actor, detail?: string) =>
+    ctx.store.appendPlanHistory(planId, {
+      at: ctx.clock.now(),
+      event,
+      by: actor.name,
+      ...(detail ? { detail } : {}),
+    });
+  const audit = (action: string, planId: string, actor: Actor, extra: object = {}) =>
+    ctx.logger.info({ action, plan: planId, by: actor.name, ...extra }, `operator: ${action}`);
 
   return {
-    async submit(spec: CompiledPlan): Promise<SubmitResult> {
+    async submit(spec: CompiledPlan, actor = IN_PROCESS): Promise<SubmitResult> {
       const planId = planIdOf(spec.name);
       const specHash = createHash("sha256").update(JSON.stringify(spec)).digest("hex");
       const existing = await ctx.store.getPlan(planId);
@@ -43,25 +55,36 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
           `a different plan named "${spec.name}" was already submitted (id ${planId}); rename the new plan or cancel the old one`,
         );
       }
+      const shared = await sharedSourceWarnings(ctx, spec, planId);
       const created =
         !existing &&
-        (await ctx.store.createPlan({
-          id: planId,
-          spec,
-          specHash,
-          status: "pending",
-          submittedAt: ctx.clock.now(),
-          wave: 0,
-          generation: 0,
-        }));
+        (await ctx.store.createPlan(
+          {
+            id: planId,
+            spec,
+            specHash,
+            status: "pending",
+            submittedAt: ctx.clock.now(),
+            wave: 0,
+            generation: 0,
+            stopRunning: false,
+          },
+          { at: ctx.clock.now(), event: "plan:submitted", by: actor.name },
+        ));
       const plan = existing ?? { id: planId, generation: 0 };
-      await ctx.queues.plans.add(
-        "plan",
-        { planId, generation: plan.generation },
-        { jobId: planJobId(planId, plan.generation) },
+      await enqueuePlan(ctx.queues.plans, planId, plan.generation);
+      if (created) {
+        await noteSharedSources(ctx, planId, shared);
+        audit("submit", planId, actor, { servers: allIndexes(spec).length });
+        ctx.events.emit("plan:submitted", { planId, servers: allIndexes(spec).length });
+      }
+      return { planId, created, warnings: shared.map((share) => share.warning) };
+    },
+
+    async check(spec) {
+      return (await sharedSourceWarnings(ctx, spec, planIdOf(spec.name))).map(
+        (share) => share.warning,
       );
-      if (created) ctx.events.emit("plan:submitted", { planId, servers: allIndexes(spec).length });
-      return { planId, created };
     },
 
     async listPlans(): Promise<PlanSummary[]> {
@@ -71,96 +94,145 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         .sort((a, b) => b.submittedAt - a.submittedAt);
     },
 
-    getPlan: (planId) => ctx.store.view(planId),
+    getPlan: (planId) => planView(ctx, planId),
 
-    async pause(planId) {
+    async pause(planId, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);
       if (!plan) return undefined;
-      if (plan.status !== "running" && plan.status !== "pending") {
+      const moved = await ctx.store.movePlan(planId, {
+        to: "paused",
+        from: ["pending", "running"],
+        by: actor.name,
+        detail: "no new job starts; running jobs go on",
+        patch: { waiting: { ...waits.paused(), since: ctx.clock.now() } },
+      });
+      if (!moved.ok) {
         throw new PlanStateError(
-          `plan ${planId} is ${plan.status}; only a pending or running plan can be paused`,
+          `plan ${planId} is ${moved.current ?? plan.status}; only a pending or running plan can be paused`,
         );
       }
-      await ctx.store.updatePlan(planId, {
-        status: "paused",
-        reason: "paused by an operator: no new jobs start",
-      });
+      audit("pause", planId, actor);
       ctx.events.emit("plan:status", { planId, status: "paused" });
       return summary(planId);
     },
 
-    async resume(planId) {
+    async resume(planId, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);
       if (!plan) return undefined;
-      if (plan.status !== "paused")
-        throw new PlanStateError(`plan ${planId} is ${plan.status}, not paused`);
-      await ctx.store.updatePlan(planId, { status: "running", reason: null });
+      const moved = await ctx.store.movePlan(planId, {
+        to: "running",
+        from: ["paused"],
+        by: actor.name,
+        patch: { waiting: null },
+      });
+      if (!moved.ok)
+        throw new PlanStateError(`plan ${planId} is ${moved.current ?? plan.status}, not paused`);
+      audit("resume", planId, actor);
       ctx.events.emit("plan:status", { planId, status: "running" });
       await wakeDispatcher(plan);
       return summary(planId);
     },
 
-    async cancel(planId, { stopRunning }) {
+    async cancel(planId, { stopRunning }, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);
       if (!plan) return undefined;
-      if (ENDED.has(plan.status))
-        throw new PlanStateError(`plan ${planId} has already ended (${plan.status})`);
-      const reason = stopRunning
-        ? "cancelled by an operator; running jobs were asked to stop"
-        : "cancelled by an operator; jobs already running finish on their own";
-      await ctx.store.updatePlan(planId, {
-        status: "cancelled",
-        reason,
-        finishedAt: ctx.clock.now(),
+      const reason = ends.planCancelled(stopRunning, actor.name);
+      const moved = await ctx.store.movePlan(planId, {
+        to: "cancelling",
+        from: ["pending", "running", "paused"],
+        by: actor.name,
+        detail: stopRunning ? "--stop-running" : "running jobs finish",
+        patch: {
+          stopRunning,
+          reasonCode: reason.code,
+          reason: reason.message,
+          waiting: { ...waits.cancelling(0), since: ctx.clock.now() },
+        },
       });
-      ctx.events.emit("plan:status", { planId, status: "cancelled", reason });
-      const servers = await ctx.store.getServers(planId, allIndexes(plan.spec));
-      for (const server of servers) {
-        const outcome = new ServerOutcome(ctx, { ...plan, status: "cancelled" }, server);
-        if (server.status === "pending") await outcome.setStatus("cancelled", "plan cancelled");
-        if (server.status === "running" && stopRunning && server.jobId) {
-          await stopJob(ctx, outcome, server.jobId);
-        }
+      if (!moved.ok) {
+        throw new PlanStateError(
+          `plan ${planId} is ${moved.current ?? plan.status}; ${isEnded("plan", moved.current ?? plan.status) ? "it has already ended" : "it is already being cancelled"}`,
+        );
+      }
+      audit("cancel", planId, actor, { stopRunning });
+      ctx.events.emit("plan:status", { planId, status: "cancelling", reason: reason.message });
+      const cancelling: PlanRecord = {
+        ...plan,
+        status: "cancelling",
+        stopRunning,
+        reasonCode: reason.code,
+        reason: reason.message,
+      };
+      // Servers not started end at once; those in flight are woken to stop or settle.
+      if (!(await settleCancel(ctx, cancelling))) {
+        await wakeInFlight(ctx, cancelling);
+        await wakeDispatcher(cancelling);
       }
       return summary(planId);
     },
 
-    async retryFailed(planId) {
+    async retryFailed(planId, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);
       if (!plan) return undefined;
-      if (!ENDED.has(plan.status)) {
+      if (!isEnded("plan", plan.status)) {
         throw new PlanStateError(
           `plan ${planId} is ${plan.status}; retry-failed applies once it has ended (failed or cancelled), so that waves never overlap`,
         );
       }
-      const retried = await retryServers(ctx, plan);
-      if (retried.length === 0) return summary(planId);
       const generation = plan.generation + 1;
-      const firstWave = Math.min(...retried);
-      for (const wave of new Set(retried))
-        await ctx.store.updateWave(planId, wave, {
-          status: "pending",
-          finishedAt: null,
+      const servers = await ctx.servers.getServers(planId, allIndexes(plan.spec));
+      const waves = [...new Set(servers.filter((s) => isRetryable(s.status)).map((s) => s.wave))];
+      if (waves.length === 0) {
+        throw new PlanStateError(
+          `plan ${planId} ${plan.status} with nothing to retry: no server failed, was cancelled or skipped`,
+        );
+      }
+      // The plan first: a crash after this leaves a running plan whose servers not yet put back
+      // stay ended (and are retried again by the next retry-failed), never servers of an ended plan.
+      const moved = await ctx.store.movePlan(planId, {
+        to: "running",
+        from: [plan.status],
+        by: actor.name,
+        detail: `retrying servers of wave(s) ${waves.map((w) => plan.spec.waves[w]?.name).join(", ")}`,
+        patch: {
+          reasonCode: null,
           reason: null,
-        });
-      await ctx.store.updatePlan(planId, {
-        status: "running",
-        reason: null,
-        finishedAt: null,
-        wave: firstWave,
-        generation,
+          finishedAt: null,
+          waiting: null,
+          stopRunning: false,
+          wave: Math.min(...waves),
+          generation,
+        },
       });
+      if (!moved.ok) throw new PlanStateError(`plan ${planId} changed status while retrying`);
+      await retryServers(ctx, { ...plan, status: "running", generation }, servers);
+      audit("retry-failed", planId, actor, { waves: waves.length });
       ctx.events.emit("plan:status", {
         planId,
         status: "running",
         reason: "retrying failed servers",
       });
-      await ctx.queues.plans.add(
-        "plan",
-        { planId, generation },
-        { jobId: planJobId(planId, generation) },
-      );
+      await enqueuePlan(ctx.queues.plans, planId, generation);
       return summary(planId);
+    },
+
+    async release(planId, actor = IN_PROCESS) {
+      const plan = await ctx.store.getPlan(planId);
+      if (!plan) return undefined;
+      if (!isEnded("plan", plan.status)) {
+        throw new PlanStateError(
+          `plan ${planId} is ${plan.status}; release applies once it has ended (cancel it first)`,
+        );
+      }
+      const result = await releasePlan(ctx, plan, actor);
+      await history(
+        planId,
+        "plan:released",
+        actor,
+        `${result.deleted.length} job(s) deleted${result.remaining.length > 0 ? `, ${result.remaining.length} left` : ""}`,
+      );
+      audit("release", planId, actor, { deleted: result.deleted.length });
+      return result;
     },
 
     async quota(): Promise<QuotaView[]> {
@@ -180,85 +252,18 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         }),
       );
     },
+
+    accountJobs: (account) => accountJobs(ctx, account),
   };
 }
 
-/**
- * Puts failed and cancelled servers back. A job that can be started again (InError, Stopped) is
- * kept and restarted by a new server job; any other job is deleted and the server starts over.
- * Returns the waves of the servers put back.
- */
-async function retryServers(ctx: OrchestratorContext, plan: PlanRecord): Promise<number[]> {
-  const account = ctx.accounts.get(plan.spec.account);
-  const servers = await ctx.store.getServers(plan.id, allIndexes(plan.spec));
-  const waves: number[] = [];
-  for (const server of servers) {
-    if (server.status !== "failed" && server.status !== "cancelled") continue;
-    const generation = server.generation + 1;
-    const outcome = new ServerOutcome(ctx, plan, server);
-    const restartable =
-      server.jobId && (server.jobStatus === "InError" || server.jobStatus === "Stopped");
-    const reset = {
-      generation,
-      restarts: 0,
-      errorCode: null,
-      errorMessage: null,
-      finishedAt: null,
-      finishing: false,
-      createTried: false,
-    };
-    if (restartable && server.jobId) {
-      await ctx.redis.hset(
-        ctx.store.keys.tracked(plan.spec.account),
-        server.jobId,
-        `${plan.id}|${server.index}`,
-      );
-      await outcome.update({ ...reset, startRequested: false });
-      await outcome.setStatus("running", `retry: restarting job ${server.jobId}`);
-      await enqueueServer(ctx.queues.servers, plan, { ...server, generation });
-    } else {
-      if (server.jobId && account) {
-        await account.client
-          .deleteReplicationJob({ jobId: server.jobId })
-          .catch((error: unknown) => {
-            if (!isSmcError(error)) throw error;
-          });
-        await ctx.ledger.releaseJob(plan.spec.account, plan.id, server.jobId);
-        await ctx.redis.hdel(ctx.store.keys.tracked(plan.spec.account), server.jobId);
-      }
-      await ctx.ledger.releaseSource(outcome.slot);
-      await outcome.update({
-        ...reset,
-        jobId: null,
-        jobStatus: null,
-        progress: 0,
-        imageId: null,
-        startRequested: false,
-      });
-      await outcome.setStatus("pending", "retry: starting over");
+/** Wakes the step of every server of the plan in flight, so each reads the cancel now. */
+async function wakeInFlight(ctx: OrchestratorContext, plan: PlanRecord): Promise<void> {
+  for (let waveIndex = 0; waveIndex < plan.spec.waves.length; waveIndex++) {
+    for (const [index, status] of await ctx.servers.inFlight(plan.id, waveIndex)) {
+      if (!isInFlight(status)) continue;
+      const server = await ctx.servers.getServer(plan.id, index);
+      if (server) await wake(ctx.queues.servers, serverJobId(plan.id, index, server.generation));
     }
-    waves.push(server.wave);
   }
-  return waves;
-}
-
-async function stopJob(
-  ctx: OrchestratorContext,
-  outcome: ServerOutcome,
-  jobId: string,
-): Promise<void> {
-  const account = ctx.accounts.get(outcome.plan.spec.account);
-  try {
-    await account?.client.stopReplicationJob({ jobId });
-    await outcome.record("job:stopped", jobId);
-  } catch (error) {
-    if (!isSmcError(error)) throw error;
-    await outcome.record("job:stop-refused", `${error.code}: ${error.message}`);
-  }
-  // The stopped job still exists and is unfinished: it keeps its quota slot and source lock, and
-  // the reconcile keeps counting it by its name. Only the watching ends.
-  await ctx.redis.hdel(ctx.store.keys.tracked(outcome.plan.spec.account), jobId);
-  await ctx.ledger.releaseRunning(outcome.plan.spec.account, jobId);
-  await outcome.update({ finishedAt: ctx.clock.now() });
-  await outcome.setStatus("cancelled", "plan cancelled with --stop-running");
 }

@@ -4,21 +4,20 @@ import type { Logger } from "pino";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
 import { backoffDelay } from "../smc/retry.ts";
-import type { Account, OrchestratorContext, OrchestratorSettings } from "./context.ts";
+import type {
+  Account,
+  AccountRuntime,
+  OrchestratorContext,
+  OrchestratorSettings,
+} from "./context.ts";
 import { processPlanJob } from "./dispatcher.ts";
-import {
-  type ControlJobName,
-  type PlanJobData,
-  QUEUE_NAMES,
-  type ServerJobData,
-} from "./jobCatalogue.ts";
-import { MigrationStore } from "./migrationStore.ts";
+import { type ControlJobName, payloadOf, QUEUES, type QueueName } from "./jobCatalogue.ts";
 import { createMigrations } from "./migrations.ts";
 import { pollTrackedJobs } from "./poller.ts";
-import { QuotaLedger } from "./quotaLedger.ts";
 import { reconcileAccounts } from "./reconciler.ts";
-import { redisKeys } from "./redisKeys.ts";
 import { processServerJob } from "./serverJob.ts";
+import { SmcHealth } from "./smcHealth.ts";
+import { openStore } from "./store/openStore.ts";
 import type { Migrations } from "./views.ts";
 
 export interface OrchestratorOptions {
@@ -64,29 +63,19 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     removeOnFail: { age: Math.ceil(settings.keepFailed.ageMs / 1000) },
   };
+  const queueOf = (name: QueueName) =>
+    new Queue(QUEUES[name].name, {
+      ...queueOptions,
+      defaultJobOptions: {
+        ...retention,
+        attempts: QUEUES[name].attempts(settings),
+        backoff: { type: "smc" },
+      },
+    });
   const queues = {
-    // A dispatcher step that fails (the service down while it lists a wave's sources) retries with
-    // the same backoff; past its attempts, the reconcile's ensureDispatchers retries it again.
-    plans: new Queue<PlanJobData>(QUEUE_NAMES.plans, {
-      ...queueOptions,
-      defaultJobOptions: {
-        ...retention,
-        attempts: settings.retry.maxAttempts,
-        backoff: { type: "smc" },
-      },
-    }),
-    servers: new Queue<ServerJobData>(QUEUE_NAMES.servers, {
-      ...queueOptions,
-      defaultJobOptions: {
-        ...retention,
-        attempts: settings.retry.maxAttempts,
-        backoff: { type: "smc" },
-      },
-    }),
-    control: new Queue(QUEUE_NAMES.control, {
-      ...queueOptions,
-      defaultJobOptions: { ...retention, removeOnComplete: { count: 100 } },
-    }),
+    plans: queueOf("plans"),
+    servers: queueOf("servers"),
+    control: queueOf("control"),
   };
   for (const queue of Object.values(queues)) {
     // BullMQ prints a queue's connection errors to the console unless someone listens.
@@ -94,21 +83,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       logger.warn({ queue: queue.name, err: error }, "queue connection error"),
     );
   }
-  const keys = redisKeys(prefix);
-  const ctx: OrchestratorContext = {
-    redis,
-    prefix,
-    store: new MigrationStore(redis, keys),
-    ledger: new QuotaLedger(redis, keys),
-    accounts: options.accounts,
-    clock: options.clock ?? systemClock,
-    realClock: systemClock,
-    random: options.random ?? Math.random,
-    events: options.events,
-    logger,
-    settings,
-    queues,
-  };
+  const { ctx, stopListening } = createContext(options, queues);
 
   const workers: Worker[] = [];
   if (options.runWorkers !== false) {
@@ -127,24 +102,19 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
           backoffDelay(attemptsMade, settings.retry, ctx.random),
       },
     };
-    workers.push(
-      new Worker<PlanJobData>(QUEUE_NAMES.plans, (job, token) => processPlanJob(ctx, job, token), {
-        ...workerOptions,
-        concurrency: 5,
-      }),
-      new Worker<ServerJobData>(
-        QUEUE_NAMES.servers,
-        (job, token) => processServerJob(ctx, job, token),
-        {
+    const processors: Record<QueueName, (job: Job, token: string | undefined) => Promise<void>> = {
+      plans: (job, token) => processPlanJob(ctx, job, token),
+      servers: (job, token) => processServerJob(ctx, job, token),
+      control: (job) => runControlJob(ctx, job),
+    };
+    for (const name of Object.keys(QUEUES) as QueueName[]) {
+      workers.push(
+        new Worker(QUEUES[name].name, processors[name], {
           ...workerOptions,
-          concurrency: settings.concurrency,
-        },
-      ),
-      new Worker(QUEUE_NAMES.control, (job: Job) => runControlJob(ctx, job), {
-        ...workerOptions,
-        concurrency: 2,
-      }),
-    );
+          concurrency: QUEUES[name].concurrency(settings),
+        }),
+      );
+    }
     for (const worker of workers) {
       worker.on("failed", (job, error) =>
         logger.warn({ queue: worker.name, jobId: job?.id, err: error }, "step failed"),
@@ -184,12 +154,54 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       // recovery hand the active steps to another daemon.
       if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      stopListening();
       connection.disconnect();
     },
   };
 }
 
+/**
+ * The processors' dependencies: the store over `redis`, each account with the health its client's
+ * calls report, the clocks. `stopListening` detaches the health listeners from the clients.
+ */
+export function createContext(
+  options: Omit<OrchestratorOptions, "runWorkers">,
+  queues: OrchestratorContext["queues"],
+): { ctx: OrchestratorContext; stopListening: () => void } {
+  const clock = options.clock ?? systemClock;
+  const accounts = new Map<string, AccountRuntime>();
+  const listeners: (() => void)[] = [];
+  for (const [name, account] of options.accounts) {
+    const health = new SmcHealth(() => clock.now(), systemClock.now);
+    listeners.push(account.client.addCallListener((call) => health.observe(call)));
+    accounts.set(name, { ...account, health });
+  }
+  const store = openStore(options.redis, options.prefix, options.logger, () => clock.now());
+  const ctx: OrchestratorContext = {
+    prefix: options.prefix,
+    store: store.migrations,
+    servers: store.servers,
+    ledger: store.ledger,
+    tracking: store.tracking,
+    accounts,
+    clock,
+    realClock: systemClock,
+    random: options.random ?? Math.random,
+    events: options.events,
+    logger: options.logger,
+    settings: options.settings,
+    queues,
+  };
+  return {
+    ctx,
+    stopListening: () => {
+      for (const stop of listeners) stop();
+    },
+  };
+}
+
 async function runControlJob(ctx: OrchestratorContext, job: Job): Promise<void> {
+  payloadOf("control", job);
   const name = job.name as ControlJobName;
   switch (name) {
     case "poll":

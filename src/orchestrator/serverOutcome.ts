@@ -1,10 +1,18 @@
+import type { EndReason, WaitReason } from "../lifecycle/reasons.ts";
+import type { ServerStatus } from "../lifecycle/statuses.ts";
+import type { JobSettings } from "../plan/compiledPlan.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { planJobId, wake } from "./jobCatalogue.ts";
-import type { ServerSlot } from "./quotaLedger.ts";
-import type { PlanRecord, ServerRecord } from "./storeRecords.ts";
-import type { ServerStatus } from "./views.ts";
+import type { ServerSlot } from "./store/quotaLedger.ts";
+import type { ServerPatch, ServerRef } from "./store/serverStore.ts";
+import type { Moved } from "./store/statusMoves.ts";
+import type { PlanRecord, ServerRecord } from "./store/storeRecords.ts";
 
-/** Where a server's state changes are written, logged and announced, in one place. */
+/**
+ * Where one server's state changes are written, logged and announced. Every status change is a
+ * compare-and-set from the status this step last saw, so a step that lost a race (an operator's
+ * cancel, another daemon) learns it and stops instead of overwriting.
+ */
 export class ServerOutcome {
   readonly #ctx: OrchestratorContext;
   readonly plan: PlanRecord;
@@ -20,80 +28,103 @@ export class ServerOutcome {
     return this.#ctx;
   }
 
+  get account(): string {
+    return this.plan.spec.account;
+  }
+
   get waveName(): string {
     return this.plan.spec.waves[this.server.wave]?.name ?? String(this.server.wave);
   }
 
+  get ref(): ServerRef {
+    return { planId: this.plan.id, index: this.server.index, wave: this.server.wave };
+  }
+
   get slot(): ServerSlot {
     return {
-      account: this.plan.spec.account,
+      account: this.account,
       planId: this.plan.id,
       index: this.server.index,
       sourceId: this.server.sourceId ?? "",
     };
   }
 
+  /** The server's job settings from the plan. */
+  get settings(): JobSettings | undefined {
+    return this.plan.spec.waves[this.server.wave]?.servers.find((s) => s.key === this.server.key)
+      ?.settings;
+  }
+
   async record(event: string, detail?: string): Promise<void> {
-    const at = this.#ctx.clock.now();
-    await this.#ctx.store.appendHistory(this.plan.id, this.server.index, {
-      at,
+    await this.#ctx.servers.appendHistory(this.plan.id, this.server.index, {
+      at: this.#ctx.clock.now(),
       event,
       ...(detail === undefined ? {} : { detail }),
     });
   }
 
-  async update(patch: Parameters<OrchestratorContext["store"]["updateServer"]>[2]): Promise<void> {
-    await this.#ctx.store.updateServer(this.plan.id, this.server.index, patch);
+  /** Fields other than the status; the step owns its server while it runs. */
+  async update(patch: ServerPatch): Promise<void> {
+    await this.#ctx.servers.patchServer(this.plan.id, this.server.index, patch);
     this.server = applyPatch(this.server, patch);
   }
 
-  async setStatus(status: ServerStatus, detail?: string): Promise<void> {
-    await this.update({ status });
-    await this.record(`server:${status}`, detail);
+  /** Says why the server is held up (or, with undefined, that it is not), writing only a change. */
+  async waitFor(waiting: Omit<WaitReason, "since"> | undefined): Promise<void> {
+    if (waiting === undefined) {
+      if (this.server.waiting) await this.update({ waiting: null });
+      return;
+    }
+    if (this.server.waiting?.message === waiting.message) return;
+    const since =
+      this.server.waiting?.code === waiting.code
+        ? this.server.waiting.since
+        : this.#ctx.clock.now();
+    await this.update({ waiting: { ...waiting, since } });
+  }
+
+  /**
+   * Moves the server from the status this step saw to `to`. False when something else moved it
+   * first: the caller then stops, and the server's next step reads the new status.
+   */
+  async moveTo(
+    to: ServerStatus,
+    options: { patch?: ServerPatch; detail?: string; reason?: EndReason } = {},
+  ): Promise<boolean> {
+    const from = this.server.status;
+    const patch: ServerPatch = {
+      ...options.patch,
+      ...(options.reason
+        ? { reasonCode: options.reason.code, reason: options.reason.message }
+        : {}),
+      // Whatever held it up is over once it moves.
+      waiting: null,
+    };
+    const moved: Moved<"server"> = await this.#ctx.servers.moveServer(this.ref, {
+      to,
+      from: [from],
+      generation: this.server.generation,
+      patch,
+      ...((options.detail ?? options.reason)
+        ? { detail: options.detail ?? `${options.reason?.code}: ${options.reason?.message}` }
+        : {}),
+    });
+    if (!moved.ok) return false;
+    this.server = applyPatch({ ...this.server, status: to }, patch);
     this.#ctx.events.emit("server:status", {
       planId: this.plan.id,
       wave: this.waveName,
       key: this.server.key,
-      status,
+      status: to,
       ...(this.server.sourceId ? { sourceId: this.server.sourceId } : {}),
       ...(this.server.jobId ? { jobId: this.server.jobId } : {}),
-      ...(detail ? { reason: detail } : {}),
+      ...(options.reason ? { reason: `${options.reason.code}: ${options.reason.message}` } : {}),
+      ...(!options.reason && options.detail ? { reason: options.detail } : {}),
     });
+    return true;
   }
 
-  /**
-   * The server failed for good. Its reservation goes back; a job that still exists keeps its quota
-   * slot and source lock (it is unfinished), so a person can look at it or retry it.
-   */
-  async fail(code: string, message: string): Promise<void> {
-    const { account } = this.plan.spec;
-    if (!this.server.jobId) await this.#ctx.ledger.releaseReservation(this.slot);
-    else await this.#ctx.ledger.releaseRunning(account, this.server.jobId);
-    await this.update({
-      errorCode: code,
-      errorMessage: message,
-      finishedAt: this.#ctx.clock.now(),
-    });
-    await this.setStatus("failed", `${code}: ${message}`);
-    await this.wakeDispatcher();
-  }
-
-  /** The plan was cancelled before this server's job existed: give its reservation back. */
-  async cancelBeforeCreate(): Promise<void> {
-    await this.#ctx.ledger.releaseReservation(this.slot);
-    await this.update({ finishedAt: this.#ctx.clock.now() });
-    await this.setStatus("cancelled", "plan cancelled before the job was created");
-    await this.wakeDispatcher();
-  }
-
-  /** Hand the server back to the dispatcher: it starts again from `pending` when admitted. */
-  async requeue(code: string, message: string): Promise<void> {
-    await this.#ctx.ledger.releaseReservation(this.slot);
-    await this.update({ errorCode: code, errorMessage: message });
-    await this.setStatus("pending", `${code}: ${message}`);
-    await this.wakeDispatcher();
-  }
-
+  /** The step has nothing more to do for this server: wake the plan, which may now move on. */
   async wakeDispatcher(): Promise<void> {
     await wake(this.#ctx.queues.plans, planJobId(this.plan.id, this.plan.generation));
   }

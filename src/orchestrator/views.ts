@@ -1,3 +1,5 @@
+import type { WaitReason } from "../lifecycle/reasons.ts";
+import type { PlanStatus, ServerCounts, ServerStatus, WaveStatus } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 
 /**
@@ -5,28 +7,22 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
  * builds these from its Redis state; nothing outside it reads that state directly.
  */
 
-export type PlanStatus = "pending" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
-export type WaveStatus = PlanStatus;
-export type ServerStatus =
-  | "pending"
-  | "creating"
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "cancelled";
+export type { PlanStatus, ServerCounts, ServerStatus, WaveStatus };
 
 export interface HistoryEntry {
   /** Epoch ms. */
   at: number;
-  /** What happened, e.g. `job:created`, `job:restarted`, `server:failed`. */
+  /** What happened, e.g. `job:created`, `job:restarted`, `server:failed`, `plan:paused`. */
   event: string;
   detail?: string;
+  /** Who did it, for operator actions (the API token's name). */
+  by?: string;
 }
 
-/** @public */
-export interface ServerError {
+/** Why something is in its status: a failure's code and message, or how it ended. @public */
+export interface StatusReason {
   /** The service's code (`SourceServerState.Invalid`, a job's `ErrorCode`) or one of ours. */
-  code: string;
+  code?: string;
   message: string;
 }
 
@@ -37,6 +33,10 @@ export interface ServerView {
   sourceId?: string;
   name?: string;
   status: ServerStatus;
+  /** Why it is in this status (why it failed, was cancelled, skipped; its image once succeeded). */
+  reason?: StatusReason;
+  /** Why it is not moving, while it has not ended: its own reason, else its wave's or plan's. */
+  waiting?: WaitReason;
   jobId?: string;
   /** The SMC job's own status and business status, as last polled. */
   jobStatus?: string;
@@ -44,24 +44,25 @@ export interface ServerView {
   /** Percent, 0–100. */
   progress: number;
   imageId?: string;
-  /** API attempts spent on this server (creates and starts that failed transiently). */
+  /** Why the job is still in the account although the server ended (`smc-waves release` frees it). */
+  keptJob?: string;
+  /** API calls that failed transiently or were throttled. */
   attempts: number;
   /** StartReplicationJob calls after the job landed in InError. */
   restarts: number;
-  lastError?: ServerError;
   startedAt?: number;
   finishedAt?: number;
   history: HistoryEntry[];
 }
 
-export type ServerCounts = Record<ServerStatus, number>;
-
 export interface WaveSummary {
   name: string;
   index: number;
   status: WaveStatus;
-  /** Why a wave or plan is held, failed or cancelled, in words a person understands. */
-  reason?: string;
+  /** How it ended, when it has. */
+  reason?: StatusReason;
+  /** Why it is held (a window, notBefore, a full quota, a failure draining), while not ended. */
+  waiting?: WaitReason;
   counts: ServerCounts;
   startedAt?: number;
   finishedAt?: number;
@@ -78,7 +79,8 @@ export interface PlanSummary {
   regionId: string;
   account: string;
   status: PlanStatus;
-  reason?: string;
+  reason?: StatusReason;
+  waiting?: WaitReason;
   submittedAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -88,6 +90,8 @@ export interface PlanSummary {
 
 export interface PlanView extends Omit<PlanSummary, "waves"> {
   waves: WaveView[];
+  /** Operator actions and status changes of the plan and its waves, oldest first. */
+  history: HistoryEntry[];
 }
 
 export interface QuotaView {
@@ -95,26 +99,78 @@ export interface QuotaView {
   /** Replication jobs that exist in the account, ours and others', as the quota counts them. */
   used: number;
   limit: number;
+  /** Jobs running now in the account, ours and others', as last polled. */
   running: number;
   /** Absent when the account has no running cap. */
   runningLimit?: number;
+}
+
+/** A problem with a plan that does not stop it from running, placed at the server's line. */
+export interface PlanWarning {
+  line: number;
+  col: number;
+  message: string;
 }
 
 export interface SubmitResult {
   planId: string;
   /** False when the same plan was already submitted: submission is idempotent. */
   created: boolean;
+  /** Sources also listed by other plans that have not ended: this plan's servers wait for them. */
+  warnings: PlanWarning[];
+}
+
+/** One replication job in the account, with who it belongs to. */
+export interface AccountJobView {
+  jobId: string;
+  name: string;
+  sourceId: string;
+  status: string;
+  businessStatus?: string;
+  /** The plan and server that made it; absent for a job smc-waves did not create. */
+  owner?: { planId: string; server?: string; planStatus?: PlanStatus; serverStatus?: ServerStatus };
+  /** Why it is still there when its server has ended, else absent. */
+  leftBehind?: string;
+  imageId?: string;
+  /** ISO 8601, as the service reports it. */
+  creationTime: string;
+  /** Milliseconds since creation, on the daemon's clock. */
+  ageMs: number;
+}
+
+export interface ReleaseResult {
+  planId: string;
+  /** Jobs deleted by this call. */
+  deleted: { jobId: string; server: string; jobStatus: string }[];
+  /** Jobs that could not be deleted now (running ones), with why. */
+  remaining: { jobId: string; server: string; why: string }[];
+}
+
+/** Who asked for an operator action, as the history and the log record it. */
+export interface Actor {
+  /** The API token's name, `operator` for the single SMC_WAVES_API_TOKEN, `cli` in-process. */
+  name: string;
 }
 
 /** The operations the service surface (API, CLI) drives. */
 export interface Migrations {
   /** Rejects with `PlanConflictError` when another plan of the same name but other content exists. */
-  submit(plan: CompiledPlan): Promise<SubmitResult>;
+  submit(plan: CompiledPlan, actor?: Actor): Promise<SubmitResult>;
+  /** What submitting would warn about, without submitting. */
+  check(plan: CompiledPlan): Promise<PlanWarning[]>;
   listPlans(): Promise<PlanSummary[]>;
   getPlan(planId: string): Promise<PlanView | undefined>;
-  pause(planId: string): Promise<PlanSummary | undefined>;
-  resume(planId: string): Promise<PlanSummary | undefined>;
-  cancel(planId: string, options: { stopRunning: boolean }): Promise<PlanSummary | undefined>;
-  retryFailed(planId: string): Promise<PlanSummary | undefined>;
+  pause(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
+  resume(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
+  cancel(
+    planId: string,
+    options: { stopRunning: boolean },
+    actor?: Actor,
+  ): Promise<PlanSummary | undefined>;
+  retryFailed(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
+  /** Deletes every job the plan left in the account; the plan must have ended. */
+  release(planId: string, actor?: Actor): Promise<ReleaseResult | undefined>;
   quota(): Promise<QuotaView[]>;
+  /** Every job in the account, ours and others'; undefined for an unknown account. */
+  accountJobs(account: string): Promise<AccountJobView[] | undefined>;
 }

@@ -1,5 +1,4 @@
-import type { SmcClient } from "../smc/client.ts";
-import type { CallOptions } from "../smc/requests.ts";
+import type { PagedCallOptions, SmcClient } from "../smc/client.ts";
 import type { SourceServer } from "../smc/types.ts";
 import { closestName } from "./closestName.ts";
 import type { CompiledPlan, CompiledServer, ServerRef } from "./compiledPlan.ts";
@@ -42,7 +41,7 @@ export function eachServer(
 export async function resolveSources(
   plan: CompiledPlan,
   client: Pick<SmcClient, "describeAllSourceServers">,
-  options?: CallOptions,
+  options?: PagedCallOptions,
 ): Promise<SourceResolution> {
   const ids: string[] = [];
   let byName = false;
@@ -59,10 +58,7 @@ export async function resolveSources(
 }
 
 /** The pure half of `resolveSources`: matches servers against a list of the account's sources. */
-export function matchSources(
-  plan: CompiledPlan,
-  listed: readonly SourceServer[],
-): SourceResolution {
+function matchSources(plan: CompiledPlan, listed: readonly SourceServer[]): SourceResolution {
   const byId = new Map(listed.map((source) => [source.sourceId, source]));
   const byName = new Map<string, SourceServer[]>();
   for (const source of listed)

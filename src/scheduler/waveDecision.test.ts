@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { ServerCounts } from "../orchestrator/views.ts";
+import type { ServerCounts } from "../lifecycle/statuses.ts";
 import { decideWave, orderForStart } from "./waveDecision.ts";
 
 const none: ServerCounts = {
   pending: 0,
   creating: 0,
   running: 0,
+  stopping: 0,
   succeeded: 0,
   failed: 0,
   cancelled: 0,
+  skipped: 0,
 };
 const halt = { maxFailedServers: 0, onWaveFailure: "halt" as const };
 const tolerant = { maxFailedServers: 1, onWaveFailure: "continue" as const };

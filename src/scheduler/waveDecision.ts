@@ -1,4 +1,4 @@
-import type { ServerCounts } from "../orchestrator/views.ts";
+import type { ServerCounts } from "../lifecycle/statuses.ts";
 import type { PlanPolicy } from "../plan/compiledPlan.ts";
 
 export type WaveDecision =
@@ -11,13 +11,14 @@ export type WaveDecision =
 /**
  * What a wave does next, from its servers' statuses alone. A wave is done when nothing is pending
  * or in flight; it failed when more servers failed than `maxFailedServers` allows. Under `halt`, a
- * wave that has failed starts nothing more, and its pending servers stay pending for a retry.
+ * wave that has failed starts nothing more; once nothing is in flight, its pending servers are
+ * skipped (and retried by retry-failed).
  */
 export function decideWave(
   counts: ServerCounts,
   policy: Pick<PlanPolicy, "maxFailedServers" | "onWaveFailure">,
 ): WaveDecision {
-  const inFlight = counts.creating + counts.running;
+  const inFlight = counts.creating + counts.running + counts.stopping;
   const overTolerance = counts.failed > policy.maxFailedServers;
   const failureReason = `${counts.failed} server(s) failed, more than maxFailedServers (${policy.maxFailedServers})`;
 

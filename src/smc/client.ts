@@ -95,6 +95,15 @@ export interface SmcClientOptions {
   onCall?: (event: SmcCallEvent) => void;
 }
 
+/**
+ * Options of the `describeAll…` readers, which make one call per page: `eachCall` wraps each of
+ * them (the orchestrator retries each page on its own, so one throttled page does not throw the
+ * whole listing away). The client itself never retries.
+ */
+export interface PagedCallOptions extends CallOptions {
+  eachCall?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
 /** `createReplicationJob`'s request: `regionId` may come from the client's `regionId` option. */
 export type CreateReplicationJobInput = Omit<CreateReplicationJobRequest, "regionId"> & {
   regionId?: string;
@@ -109,7 +118,7 @@ export class SmcClient {
   readonly #regionId: string | undefined;
   readonly #nonce: () => string;
   readonly #clock: Clock;
-  readonly #onCall: ((event: SmcCallEvent) => void) | undefined;
+  readonly #callListeners = new Set<(event: SmcCallEvent) => void>();
 
   constructor(options: SmcClientOptions) {
     this.endpoint = options.endpoint ?? DEFAULT_SMC_ENDPOINT;
@@ -123,7 +132,13 @@ export class SmcClient {
     this.#regionId = options.regionId;
     this.#nonce = options.nonce ?? randomUUID;
     this.#clock = options.clock ?? systemClock;
-    this.#onCall = options.onCall;
+    if (options.onCall) this.#callListeners.add(options.onCall);
+  }
+
+  /** Hears every call's outcome from now on (as `onCall` does); returns how to stop listening. */
+  addCallListener(listener: (event: SmcCallEvent) => void): () => void {
+    this.#callListeners.add(listener);
+    return () => this.#callListeners.delete(listener);
   }
 
   /** Closes pooled keep-alive sockets. Calls after this still work but open new connections. */
@@ -185,10 +200,12 @@ export class SmcClient {
   }
 
   #report(event: SmcCallEvent): void {
-    try {
-      this.#onCall?.(event);
-    } catch {
-      // An observer's bug must not turn a successful SMC call into a failure (or hide the real one).
+    for (const listener of this.#callListeners) {
+      try {
+        listener(event);
+      } catch {
+        // An observer's bug must not turn a successful SMC call into a failure (or hide the real one).
+      }
     }
   }
 
@@ -315,15 +332,18 @@ export class SmcClient {
    */
   async describeAllSourceServers(
     filter: SourceServerFilter = {},
-    options?: CallOptions,
+    options: PagedCallOptions = {},
   ): Promise<SourceServer[]> {
     const found = new Map<string, SourceServer>();
+    const each = options.eachCall ?? ((call) => call());
     for (const sourceIds of batches(filter.sourceIds)) {
       await collectPages(
         (pageNumber) =>
-          this.describeSourceServers(
-            { ...filter, sourceIds, pageNumber, pageSize: MAX_PAGE_SIZE },
-            options,
+          each(() =>
+            this.describeSourceServers(
+              { ...filter, sourceIds, pageNumber, pageSize: MAX_PAGE_SIZE },
+              options,
+            ),
           ),
         (item) => found.set(item.sourceId, item),
       );
@@ -337,16 +357,19 @@ export class SmcClient {
    */
   async describeAllReplicationJobs(
     filter: ReplicationJobFilter = {},
-    options?: CallOptions,
+    options: PagedCallOptions = {},
   ): Promise<ReplicationJob[]> {
     const found = new Map<string, ReplicationJob>();
+    const each = options.eachCall ?? ((call) => call());
     for (const jobIds of batches(filter.jobIds)) {
       for (const sourceIds of batches(filter.sourceIds)) {
         await collectPages(
           (pageNumber) =>
-            this.describeReplicationJobs(
-              { ...filter, jobIds, sourceIds, pageNumber, pageSize: MAX_PAGE_SIZE },
-              options,
+            each(() =>
+              this.describeReplicationJobs(
+                { ...filter, jobIds, sourceIds, pageNumber, pageSize: MAX_PAGE_SIZE },
+                options,
+              ),
             ),
           (item) => found.set(item.jobId, item),
         );

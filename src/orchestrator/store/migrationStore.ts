@@ -1,29 +1,22 @@
-import type { ChainableCommander, Redis } from "ioredis";
-import type { CompiledPlan } from "../plan/compiledPlan.ts";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { CompiledPlan } from "../../plan/compiledPlan.ts";
+import type { HistoryEntry } from "../views.ts";
+import { appendEntry, HISTORY_LIMIT, patchHash } from "./hashWrites.ts";
 import type { RedisKeys } from "./redisKeys.ts";
+import { allowedFrom, historyEntry, type Move, type Moved, moveResult } from "./statusMoves.ts";
+import { recordStatusScript, type ScriptOutcome, scriptArgs } from "./statusScripts.ts";
 import {
   decodePlan,
-  decodeServer,
   decodeWave,
   encode,
-  optional,
+  type Patch,
   type PlanRecord,
   planFields,
   type ServerRecord,
+  splitPatch,
   type WaveRecord,
 } from "./storeRecords.ts";
-import type {
-  HistoryEntry,
-  PlanSummary,
-  PlanView,
-  ServerCounts,
-  ServerStatus,
-  ServerView,
-  WaveSummary,
-} from "./views.ts";
-
-/** History entries kept per server; older ones are trimmed (the log keeps everything). */
-const HISTORY_LIMIT = 200;
 
 /** Parsed plan specs one store keeps; more plans than this at once only cost re-reads. */
 const SPEC_CACHE_SIZE = 64;
@@ -36,47 +29,56 @@ const PLAN_FIELDS = [
   "submittedAt",
   "wave",
   "generation",
+  "reasonCode",
   "reason",
+  "waiting",
   "startedAt",
   "finishedAt",
+  "stopRunning",
 ] as const;
 
-type Patch<T> = { [K in keyof T]?: T[K] | null };
-
-/** A change to a server's record; `null` deletes a field. */
-export type ServerPatch = Patch<Omit<ServerRecord, "index" | "wave" | "key">>;
+/** A status change's fields besides the status itself. */
+export type WavePatch = Patch<Omit<WaveRecord, "status">>;
+export type PlanPatch = Patch<Omit<PlanRecord, "id" | "spec" | "specHash" | "status">>;
 
 /**
- * Plans, waves and servers as Redis hashes. Writes are patches of string fields; `null` deletes a
- * field. Reads turn them back into records and views. Counts are derived, never stored, so they
- * cannot drift from the servers' own statuses.
+ * Plans, waves and servers as Redis hashes. Every status change is a compare-and-set that the
+ * lifecycle's table allows (statusScripts.ts); other fields are patches (`null` deletes a field).
+ * Each wave's counts by status and its queue of pending servers change in the same call as a
+ * server's status, so admission and summaries never re-read a whole wave.
  */
 export class MigrationStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #logger: Logger;
+  /** World time for history entries. */
+  readonly #now: () => number;
   /** Parsed specs by plan id, with the hash they were parsed from (see `getPlan`). */
   readonly #specs = new Map<string, { hash: string; spec: CompiledPlan }>();
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  constructor(redis: Redis, keys: RedisKeys, logger: Logger, now: () => number) {
     this.#redis = redis;
     this.#keys = keys;
-  }
-
-  get keys(): RedisKeys {
-    return this.#keys;
+    this.#logger = logger;
+    this.#now = now;
   }
 
   /** Writes a new plan and its servers in one transaction; false if the id is already taken. */
-  async createPlan(plan: PlanRecord): Promise<boolean> {
+  async createPlan(plan: PlanRecord, history: HistoryEntry): Promise<boolean> {
     const planKey = this.#keys.plan(plan.id);
     const claimed = await this.#redis.hsetnx(planKey, "id", plan.id);
     // A claimed id without a spec is what a crash mid-submission leaves: finish that submission.
     if (claimed === 0 && (await this.#redis.hexists(planKey, "spec")) === 1) return false;
     const multi = this.#redis.multi();
-    multi.hset(planKey, encode(planFields(plan)));
     let index = 0;
     plan.spec.waves.forEach((wave, waveIndex) => {
+      multi.del(
+        this.#keys.waveCounts(plan.id, waveIndex),
+        this.#keys.wavePending(plan.id, waveIndex),
+        this.#keys.waveInFlight(plan.id, waveIndex),
+      );
       multi.hset(this.#keys.wave(plan.id, waveIndex), { status: "pending" });
+      multi.hset(this.#keys.waveCounts(plan.id, waveIndex), { pending: wave.servers.length });
       for (const server of wave.servers) {
         const record: ServerRecord = {
           index,
@@ -85,10 +87,12 @@ export class MigrationStore {
           status: "pending",
           progress: 0,
           attempts: 0,
+          retries: 0,
+          throttles: 0,
           restarts: 0,
           sizeBytes: 0,
           startRequested: false,
-          finishing: false,
+          stopRequested: false,
           createTried: false,
           generation: 0,
           ...(server.ref.sourceId ? { sourceId: server.ref.sourceId } : {}),
@@ -98,6 +102,9 @@ export class MigrationStore {
         index++;
       }
     });
+    multi.rpush(this.#keys.planHistory(plan.id), JSON.stringify(history));
+    // The spec last: getPlan treats a plan without specHash as not (fully) submitted.
+    multi.hset(planKey, encode(planFields(plan)));
     multi.sadd(this.#keys.plans, plan.id);
     await multi.exec();
     return true;
@@ -121,7 +128,6 @@ export class MigrationStore {
       const value = values[i];
       if (value !== null && value !== undefined) raw[field] = value;
     });
-    // specHash is written with the spec in one HSET: without it the plan is not (fully) submitted.
     if (!raw.specHash) return undefined;
     let cached = this.#specs.get(planId);
     if (cached?.hash !== raw.specHash) {
@@ -136,212 +142,84 @@ export class MigrationStore {
     return decodePlan(raw, cached.spec);
   }
 
-  async updatePlan(
-    planId: string,
-    patch: Patch<Omit<PlanRecord, "id" | "spec" | "specHash">>,
-  ): Promise<void> {
-    await this.#patch(this.#keys.plan(planId), patch);
+  async patchPlan(planId: string, patch: PlanPatch): Promise<void> {
+    await patchHash(this.#redis, this.#keys.plan(planId), patch);
+  }
+
+  async movePlan(planId: string, move: Move<"plan", PlanPatch>): Promise<Moved<"plan">> {
+    return this.#move("plan", planId, move, [
+      this.#keys.plan(planId),
+      this.#keys.planHistory(planId),
+    ]);
   }
 
   async getWave(planId: string, wave: number): Promise<WaveRecord> {
-    const raw = await this.#redis.hgetall(this.#keys.wave(planId, wave));
-    return decodeWave(raw);
+    return decodeWave(await this.#redis.hgetall(this.#keys.wave(planId, wave)));
   }
 
-  async updateWave(planId: string, wave: number, patch: Patch<WaveRecord>): Promise<void> {
-    await this.#patch(this.#keys.wave(planId, wave), patch);
-  }
-
-  async getServer(planId: string, index: number): Promise<ServerRecord | undefined> {
-    const raw = await this.#redis.hgetall(this.#keys.server(planId, index));
-    return raw.key === undefined ? undefined : decodeServer(raw);
-  }
-
-  async getServers(planId: string, indexes: readonly number[]): Promise<ServerRecord[]> {
+  async getWaves(plan: Pick<PlanRecord, "id" | "spec">): Promise<WaveRecord[]> {
     const pipeline = this.#redis.pipeline();
-    for (const index of indexes) pipeline.hgetall(this.#keys.server(planId, index));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([error, raw]) => {
+    plan.spec.waves.forEach((_, wave) => {
+      pipeline.hgetall(this.#keys.wave(plan.id, wave));
+    });
+    return ((await pipeline.exec()) ?? []).map(([error, raw]) => {
       if (error) throw error;
-      const fields = raw as Record<string, string>;
-      return fields.key === undefined ? [] : [decodeServer(fields)];
+      return decodeWave(raw as Record<string, string>);
     });
   }
 
-  /** Servers of any plans in one round trip, aligned with `refs` (undefined where none is). */
-  async getServersAt(
-    refs: readonly { planId: string; index: number }[],
-  ): Promise<(ServerRecord | undefined)[]> {
-    const pipeline = this.#redis.pipeline();
-    for (const { planId, index } of refs) pipeline.hgetall(this.#keys.server(planId, index));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, raw]) => {
-      if (error) throw error;
-      const fields = raw as Record<string, string>;
-      return fields.key === undefined ? undefined : decodeServer(fields);
-    });
+  async patchWave(planId: string, wave: number, patch: WavePatch): Promise<void> {
+    await patchHash(this.#redis, this.#keys.wave(planId, wave), patch);
   }
 
-  async updateServer(planId: string, index: number, patch: ServerPatch): Promise<void> {
-    await this.#patch(this.#keys.server(planId, index), patch);
-  }
-
-  /** Several servers' patches in one transaction, one round trip (the poller's batch). */
-  async updateServers(
-    updates: readonly { planId: string; index: number; patch: ServerPatch }[],
-  ): Promise<void> {
-    if (updates.length === 0) return;
-    const multi = this.#redis.multi();
-    for (const { planId, index, patch } of updates) {
-      addPatch(multi, this.#keys.server(planId, index), patch);
-    }
-    await multi.exec();
-  }
-
-  /** Counts an attempt without a read-modify-write race between daemons. */
-  async incrementServer(
+  async moveWave(
     planId: string,
-    index: number,
-    field: "attempts" | "restarts",
-  ): Promise<number> {
-    return this.#redis.hincrby(this.#keys.server(planId, index), field, 1);
+    wave: number,
+    move: Move<"wave", WavePatch>,
+  ): Promise<Moved<"wave">> {
+    return this.#move("wave", `${planId} wave ${wave}`, move, [
+      this.#keys.wave(planId, wave),
+      this.#keys.planHistory(planId),
+    ]);
   }
 
-  async appendHistory(planId: string, index: number, entry: HistoryEntry): Promise<void> {
-    const key = this.#keys.history(planId, index);
-    await this.#redis
-      .multi()
-      .rpush(key, JSON.stringify(entry))
-      .ltrim(key, -HISTORY_LIMIT, -1)
-      .exec();
+  async appendPlanHistory(planId: string, entry: HistoryEntry): Promise<void> {
+    await appendEntry(this.#redis, this.#keys.planHistory(planId), entry);
   }
 
-  async summary(planId: string): Promise<PlanSummary | undefined> {
-    const plan = await this.getPlan(planId);
-    if (!plan) return undefined;
-    const servers = await this.getServers(planId, allIndexes(plan.spec));
-    const waves = await this.#waveSummaries(plan, servers);
-    return { ...planHeader(plan), counts: countStatuses(servers), waves };
+  async planHistory(planId: string): Promise<HistoryEntry[]> {
+    const entries = await this.#redis.lrange(this.#keys.planHistory(planId), 0, -1);
+    return entries.map((entry) => JSON.parse(entry) as HistoryEntry);
   }
 
-  async view(planId: string): Promise<PlanView | undefined> {
-    const plan = await this.getPlan(planId);
-    if (!plan) return undefined;
-    const indexes = allIndexes(plan.spec);
-    const servers = await this.getServers(planId, indexes);
-    const pipeline = this.#redis.pipeline();
-    for (const index of indexes) pipeline.lrange(this.#keys.history(planId, index), 0, -1);
-    const histories = ((await pipeline.exec()) ?? []).map(([, entries]) =>
-      (entries as string[]).map((entry) => JSON.parse(entry) as HistoryEntry),
-    );
-    const summaries = await this.#waveSummaries(plan, servers);
-    const waves = summaries.map((wave) => ({
-      ...wave,
-      servers: servers
-        .filter((server) => server.wave === wave.index)
-        .map((server) => serverView(plan.spec, server, histories[server.index] ?? [])),
-    }));
-    return { ...planHeader(plan), counts: countStatuses(servers), waves };
+  /** True at most once per `intervalMs` per plan across every daemon: for the periodic audit. */
+  async auditDue(planId: string, now: number, intervalMs: number): Promise<boolean> {
+    const key = this.#keys.plan(planId);
+    const last = Number(await this.#redis.hget(key, "auditedAt"));
+    if (Number.isFinite(last) && now - last < intervalMs) return false;
+    await this.#redis.hset(key, "auditedAt", String(now));
+    return true;
   }
 
-  async #waveSummaries(plan: PlanRecord, servers: readonly ServerRecord[]): Promise<WaveSummary[]> {
-    const waves = await Promise.all(
-      plan.spec.waves.map((_, index) => this.getWave(plan.id, index)),
-    );
-    return plan.spec.waves.map((wave, index) => {
-      const record = waves[index] ?? { status: "pending" as const };
-      // A paused plan's current wave is paused too; the stored wave status stays running, so
-      // resume needs no second write.
-      const status =
-        plan.status === "paused" && record.status === "running" ? "paused" : record.status;
-      return {
-        name: wave.name,
-        index,
-        ...record,
-        status,
-        counts: countStatuses(servers.filter((server) => server.wave === index)),
-      };
-    });
+  async #move<S extends "plan" | "wave">(
+    subject: S,
+    label: string,
+    move: Move<S, object>,
+    keys: [string, string],
+  ): Promise<Moved<S>> {
+    const { set, unset } = splitPatch(move.patch ?? {});
+    const reply = (await recordStatusScript.run(
+      this.#redis,
+      keys,
+      scriptArgs({
+        allowed: allowedFrom(subject, move),
+        to: move.to,
+        set,
+        unset,
+        history: historyEntry(subject, move, this.#now()),
+        historyLimit: HISTORY_LIMIT,
+      }),
+    )) as [ScriptOutcome, string];
+    return moveResult(this.#logger, subject, label, move, reply[0], reply[1]);
   }
-
-  async #patch(key: string, patch: Record<string, unknown>): Promise<void> {
-    const multi = this.#redis.multi();
-    addPatch(multi, key, patch);
-    await multi.exec();
-  }
-}
-
-/** Queues a patch of hash fields: values set (as strings), `null` deleted, `undefined` left alone. */
-function addPatch(multi: ChainableCommander, key: string, patch: object): void {
-  const set: Record<string, string> = {};
-  const unset: string[] = [];
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    if (value === null) unset.push(field);
-    else set[field] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  if (Object.keys(set).length > 0) multi.hset(key, set);
-  if (unset.length > 0) multi.hdel(key, ...unset);
-}
-
-/** Servers are numbered across the whole plan, wave by wave, in the order the YAML lists them. */
-export function allIndexes(spec: CompiledPlan): number[] {
-  const total = spec.waves.reduce((sum, wave) => sum + wave.servers.length, 0);
-  return Array.from({ length: total }, (_, index) => index);
-}
-
-export function waveIndexes(spec: CompiledPlan, wave: number): number[] {
-  const first = spec.waves.slice(0, wave).reduce((sum, w) => sum + w.servers.length, 0);
-  const count = spec.waves[wave]?.servers.length ?? 0;
-  return Array.from({ length: count }, (_, offset) => first + offset);
-}
-
-export function countStatuses(servers: readonly { status: ServerStatus }[]): ServerCounts {
-  const counts: ServerCounts = {
-    pending: 0,
-    creating: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-  };
-  for (const server of servers) counts[server.status]++;
-  return counts;
-}
-
-function planHeader(plan: PlanRecord): Omit<PlanSummary, "counts" | "waves"> {
-  return {
-    id: plan.id,
-    name: plan.spec.name,
-    regionId: plan.spec.regionId,
-    account: plan.spec.account,
-    status: plan.status,
-    submittedAt: plan.submittedAt,
-    ...optional("reason", plan.reason),
-    ...optional("startedAt", plan.startedAt),
-    ...optional("finishedAt", plan.finishedAt),
-  };
-}
-
-function serverView(spec: CompiledPlan, server: ServerRecord, history: HistoryEntry[]): ServerView {
-  return {
-    key: server.key,
-    wave: spec.waves[server.wave]?.name ?? String(server.wave),
-    status: server.status,
-    progress: server.progress,
-    attempts: server.attempts,
-    restarts: server.restarts,
-    history,
-    ...optional("sourceId", server.sourceId),
-    ...optional("name", server.name),
-    ...optional("jobId", server.jobId),
-    ...optional("jobStatus", server.jobStatus),
-    ...optional("businessStatus", server.businessStatus),
-    ...optional("imageId", server.imageId),
-    ...optional("startedAt", server.startedAt),
-    ...optional("finishedAt", server.finishedAt),
-    ...(server.errorCode
-      ? { lastError: { code: server.errorCode, message: server.errorMessage ?? "" } }
-      : {}),
-  };
 }

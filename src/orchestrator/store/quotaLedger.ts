@@ -1,125 +1,38 @@
 import type { Redis } from "ioredis";
-import { LuaScript } from "./luaScript.ts";
+import {
+  acquireRunningScript,
+  compareAndDeleteScript,
+  confirmScript,
+  handOverScript,
+  holdExternalScript,
+  reconcileScript,
+  releaseMarkedScript,
+  reserveScript,
+} from "./ledgerScripts.ts";
 import type { RedisKeys } from "./redisKeys.ts";
 
-/** Score of a slot held by a job that exists: far beyond any lease expiry (epoch ms). */
-const CONFIRMED_SLOT = 9e15;
+/** Who holds a source, as the lock's value says (see redisKeys.sourceLock). */
+export type LockHolder =
+  | { kind: "server"; planId: string; index: number }
+  | { kind: "kept"; planId: string; index: number; jobId: string }
+  | { kind: "external"; jobId: string };
 
-/**
- * Reserve a quota slot and the source lock at once, only while the plan is running (so a pause or
- * cancel that has returned admits nothing more).
- * KEYS: slots, sourceLock, plan. ARGV: now, member, planId, accountLimit, planLimit, leaseExpiry,
- * holder. Expired reservations are dropped first; confirmed slots never expire here.
- */
-const reserveScript = new LuaScript(`
-local planStatus = redis.call('HGET', KEYS[3], 'status')
-if planStatus ~= 'running' then return {'plan-not-running', planStatus or 'missing'} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[7] then return {'source-busy', holder} end
-if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[6], ARGV[2])
-  redis.call('SET', KEYS[2], ARGV[7])
-  return {'ok', ''}
-end
-local used = redis.call('ZCARD', KEYS[1])
-if used >= tonumber(ARGV[4]) then return {'quota', tostring(used)} end
-local reserved, confirmed = 'r|' .. ARGV[3] .. '|', 'j|' .. ARGV[3] .. '|'
-local planHeld = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local head = string.sub(member, 1, #reserved)
-  if head == reserved or head == confirmed then planHeld = planHeld + 1 end
-end
-if planHeld >= tonumber(ARGV[5]) then return {'plan-cap', tostring(planHeld)} end
-redis.call('ZADD', KEYS[1], ARGV[6], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[7])
-return {'ok', ''}
-`);
-
-/**
- * Turn a reservation into a job's slot, and make the source lock ours (a reconcile may have seen
- * the job before we recorded it and marked it someone else's).
- * KEYS: slots, slotTimes, sourceLock, externalLocks. ARGV: reservation, jobMember, now, holder,
- * externalMember, sourceId.
- */
-const confirmScript = new LuaScript(`
-redis.call('ZREM', KEYS[1], ARGV[1], ARGV[5])
-redis.call('HDEL', KEYS[2], ARGV[5])
-redis.call('ZADD', KEYS[1], ${CONFIRMED_SLOT}, ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('SET', KEYS[3], ARGV[4])
-redis.call('SREM', KEYS[4], ARGV[6])
-return 1
-`);
-
-/** Delete KEYS[1] only if it holds ARGV[1]: a lock is released by its holder alone. */
-const compareAndDeleteScript = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`);
-
-/** KEYS: running. ARGV: jobId, limit, now. A job already counted keeps its place. */
-const acquireRunningScript = new LuaScript(`
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-return 1
-`);
-
-/**
- * Rebuild job slots and external source locks from the service's list of jobs.
- * KEYS: slots, slotTimes, externalLocks, running. ARGV: listedAt, then a JSON object
- * { jobs: {member, jobId}[], externalUnfinished: {sourceId, jobId}[], running: jobId[] }, then the
- * source-lock key prefix. Slots confirmed and running slots taken after `listedAt` are kept: the
- * list could not see them.
- */
-const reconcileScript = new LuaScript(`
-local listedAt = tonumber(ARGV[1])
-local truth = cjson.decode(ARGV[2])
-local lockPrefix = ARGV[3]
-local exists = {}
-for _, job in ipairs(truth.jobs) do exists[job.member] = true end
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ${CONFIRMED_SLOT}, ${CONFIRMED_SLOT})) do
-  local confirmedAt = tonumber(redis.call('HGET', KEYS[2], member) or '0')
-  if not exists[member] and confirmedAt < listedAt then
-    redis.call('ZREM', KEYS[1], member)
-    redis.call('HDEL', KEYS[2], member)
-  end
-end
-for _, job in ipairs(truth.jobs) do
-  if not redis.call('ZSCORE', KEYS[1], job.member) then
-    redis.call('ZADD', KEYS[1], ${CONFIRMED_SLOT}, job.member)
-    redis.call('HSET', KEYS[2], job.member, listedAt)
-  end
-end
-local stillExternal = {}
-for _, ext in ipairs(truth.externalUnfinished) do
-  stillExternal[ext.sourceId] = true
-  local lock = lockPrefix .. ext.sourceId
-  if redis.call('SET', lock, 'x|' .. ext.jobId, 'NX') then redis.call('SADD', KEYS[3], ext.sourceId) end
-end
-for _, sourceId in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  if not stillExternal[sourceId] then
-    local lock = lockPrefix .. sourceId
-    local holder = redis.call('GET', lock)
-    if holder and string.sub(holder, 1, 2) == 'x|' then redis.call('DEL', lock) end
-    redis.call('SREM', KEYS[3], sourceId)
-  end
-end
-local running = {}
-for _, jobId in ipairs(truth.running) do
-  running[jobId] = true
-  redis.call('ZADD', KEYS[4], 'NX', listedAt, jobId)
-end
-for _, jobId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. listedAt)) do
-  if not running[jobId] then redis.call('ZREM', KEYS[4], jobId) end
-end
-return 1
-`);
+function parseHolder(value: string): LockHolder {
+  const parts = value.split("|");
+  if (parts[0] === "x") return { kind: "external", jobId: parts[1] ?? "" };
+  if (parts[0] === "k")
+    return {
+      kind: "kept",
+      planId: parts[1] ?? "",
+      index: Number(parts[2]),
+      jobId: parts[3] ?? "",
+    };
+  return { kind: "server", planId: parts[0] ?? "", index: Number(parts[1]) };
+}
 
 export type ReserveResult =
   | { ok: true }
-  | { ok: false; reason: "source-busy"; holder: string }
+  | { ok: false; reason: "source-busy"; holder: LockHolder }
   | { ok: false; reason: "plan-not-running"; status: string }
   | { ok: false; reason: "quota" | "plan-cap"; used: number };
 
@@ -184,7 +97,8 @@ export class QuotaLedger {
     )) as [string, string];
     const [outcome, detail] = reply;
     if (outcome === "ok") return { ok: true };
-    if (outcome === "source-busy") return { ok: false, reason: "source-busy", holder: detail };
+    if (outcome === "source-busy")
+      return { ok: false, reason: "source-busy", holder: parseHolder(detail) };
     if (outcome === "plan-not-running")
       return { ok: false, reason: "plan-not-running", status: detail };
     return { ok: false, reason: outcome === "quota" ? "quota" : "plan-cap", used: Number(detail) };
@@ -235,6 +149,70 @@ export class QuotaLedger {
     );
   }
 
+  /**
+   * The server ended but its unfinished job stays in the account (kept by the plan's choice): the
+   * source stays locked, now for that job, until it is released or seen gone.
+   */
+  async keepSource(slot: ServerSlot, jobId: string): Promise<void> {
+    await handOverScript.run(
+      this.#redis,
+      [this.#keys.sourceLock(slot.account, slot.sourceId), this.#keys.keptLocks(slot.account)],
+      [QuotaLedger.holder(slot.planId, slot.index), keptHolder(slot, jobId), slot.sourceId, "add"],
+    );
+  }
+
+  /** The kept job went (deleted by `release`, or seen gone): its source is free. */
+  async releaseKept(slot: ServerSlot, jobId: string): Promise<void> {
+    await releaseMarkedScript.run(
+      this.#redis,
+      [this.#keys.sourceLock(slot.account, slot.sourceId), this.#keys.keptLocks(slot.account)],
+      [keptHolder(slot, jobId), slot.sourceId],
+    );
+  }
+
+  /** A server retried takes its kept job back: the lock is the server's again. */
+  async reclaimKept(slot: ServerSlot, jobId: string): Promise<void> {
+    await handOverScript.run(
+      this.#redis,
+      [this.#keys.sourceLock(slot.account, slot.sourceId), this.#keys.keptLocks(slot.account)],
+      [
+        keptHolder(slot, jobId),
+        QuotaLedger.holder(slot.planId, slot.index),
+        slot.sourceId,
+        "remove",
+      ],
+    );
+  }
+
+  /**
+   * A server found someone else's unfinished job on its source: lock the source for that job (so
+   * admission stops trying) unless anyone holds it. Returns who holds it now.
+   */
+  async holdForExternal(account: string, sourceId: string, jobId: string): Promise<LockHolder> {
+    const holder = (await holdExternalScript.run(
+      this.#redis,
+      [this.#keys.sourceLock(account, sourceId), this.#keys.externalLocks(account)],
+      [`x|${jobId}`, sourceId],
+    )) as string | null;
+    return parseHolder(holder ?? `x|${jobId}`);
+  }
+
+  /** Someone else's job on the source finished or went: the source is free for us. */
+  async releaseExternal(account: string, sourceId: string, jobId: string): Promise<boolean> {
+    const released = await releaseMarkedScript.run(
+      this.#redis,
+      [this.#keys.sourceLock(account, sourceId), this.#keys.externalLocks(account)],
+      [`x|${jobId}`, sourceId],
+    );
+    return released === 1;
+  }
+
+  /** Who holds the source now, if anyone. */
+  async sourceHolder(account: string, sourceId: string): Promise<LockHolder | undefined> {
+    const value = await this.#redis.get(this.#keys.sourceLock(account, sourceId));
+    return value === null ? undefined : parseHolder(value);
+  }
+
   async acquireRunning(
     account: string,
     jobId: string,
@@ -253,21 +231,65 @@ export class QuotaLedger {
     await this.#redis.zrem(this.#keys.running(account), jobId);
   }
 
-  /** Slots held now: jobs that exist plus live reservations, in total and per plan. */
-  async usage(
+  /**
+   * What a poll saw: these jobs run now, those do not. Jobs not seen either way (started but still
+   * Ready, say) keep their place, so a started job holds its running slot until seen to stop.
+   */
+  async observeRunning(
     account: string,
+    running: readonly string[],
+    stopped: readonly string[],
     now: number,
-  ): Promise<{ used: number; running: number; byPlan: Map<string, number> }> {
+  ): Promise<void> {
+    if (running.length === 0 && stopped.length === 0) return;
+    const multi = this.#redis.multi();
+    for (const jobId of running) multi.zadd(this.#keys.running(account), "NX", now, jobId);
+    if (stopped.length > 0) multi.zrem(this.#keys.running(account), ...stopped);
+    await multi.exec();
+  }
+
+  /** Publishes the plan's claim on the account's quota; claims older than `lifetimeMs` are dropped. */
+  async claims(
+    account: string,
+    claim: { planId: string; wants: number },
+    now: number,
+    lifetimeMs: number,
+  ): Promise<{ planId: string; wants: number }[]> {
+    const key = this.#keys.demand(account);
+    await this.#redis.hset(key, claim.planId, JSON.stringify({ wants: claim.wants, at: now }));
+    return Object.entries(await this.#redis.hgetall(key)).flatMap(([planId, raw]) => {
+      const { wants, at } = JSON.parse(raw) as { wants: number; at: number };
+      return now - at > lifetimeMs ? [] : [{ planId, wants }];
+    });
+  }
+
+  /** Slots held now: jobs that exist plus live reservations, in total, per plan and others'. */
+  async usage(account: string, now: number): Promise<QuotaUsage> {
     const [members, running] = await Promise.all([
       this.#redis.zrangebyscore(this.#keys.slots(account), now, "+inf"),
       this.#redis.zcard(this.#keys.running(account)),
     ]);
     const byPlan = new Map<string, number>();
+    const externalJobs: string[] = [];
     for (const member of members) {
-      const planId = member.split("|")[1];
+      const [, planId, jobId] = member.split("|");
       if (planId) byPlan.set(planId, (byPlan.get(planId) ?? 0) + 1);
+      else if (jobId) externalJobs.push(jobId);
     }
-    return { used: members.length, running, byPlan };
+    return { used: members.length, running, byPlan, externalJobs };
+  }
+
+  /** Every source locked for someone else's job, with that job: what the poller watches. */
+  async externalHolds(account: string): Promise<{ sourceId: string; jobId: string }[]> {
+    const sources = await this.#redis.smembers(this.#keys.externalLocks(account));
+    if (sources.length === 0) return [];
+    const holders = await this.#redis.mget(
+      ...sources.map((sourceId) => this.#keys.sourceLock(account, sourceId)),
+    );
+    return sources.flatMap((sourceId, i) => {
+      const holder = holders[i];
+      return holder?.startsWith("x|") ? [{ sourceId, jobId: holder.slice(2) }] : [];
+    });
   }
 
   /** Make Redis agree with the service's own list of jobs, taken at `listedAt`. */
@@ -281,6 +303,7 @@ export class QuotaLedger {
         .filter((job) => job.unfinished && !job.owner)
         .map(({ sourceId, jobId }) => ({ sourceId, jobId })),
       running: jobs.filter((job) => job.running).map((job) => job.jobId),
+      unfinished: jobs.filter((job) => job.unfinished).map((job) => job.jobId),
     };
     await reconcileScript.run(
       this.#redis,
@@ -289,10 +312,23 @@ export class QuotaLedger {
         this.#keys.slotTimes(account),
         this.#keys.externalLocks(account),
         this.#keys.running(account),
+        this.#keys.keptLocks(account),
       ],
       [listedAt, JSON.stringify(truth), this.#keys.sourceLock(account, "")],
     );
   }
+}
+
+export interface QuotaUsage {
+  used: number;
+  running: number;
+  byPlan: Map<string, number>;
+  /** Jobs someone else created that hold slots, as the last reconcile or poll saw them. */
+  externalJobs: string[];
+}
+
+function keptHolder(slot: ServerSlot, jobId: string): string {
+  return `k|${slot.planId}|${slot.index}|${jobId}`;
 }
 
 function reservationMember(slot: ServerSlot): string {

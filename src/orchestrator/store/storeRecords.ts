@@ -1,18 +1,28 @@
-import type { CompiledPlan } from "../plan/compiledPlan.ts";
-import type { PlanStatus, ServerStatus, WaveStatus } from "./views.ts";
+import type { WaitReason } from "../../lifecycle/reasons.ts";
+import type { PlanStatus, ServerStatus, WaveStatus } from "../../lifecycle/statuses.ts";
+import type { CompiledPlan } from "../../plan/compiledPlan.ts";
 
 /**
  * The records the store keeps in Redis hashes, and their encoding: every field a string, absent
- * fields absent, numbers and booleans as JSON.
+ * fields absent, numbers, booleans and objects as JSON.
  */
 
+/** Why a plan, wave or server is in its status: an ended one's cause, a failure's code. */
+interface Reasoned {
+  /** A code of the service's or of ours (lifecycle/reasons.ts); absent while nothing went wrong. */
+  reasonCode?: string;
+  /** The sentence a person reads. */
+  reason?: string;
+  /** Set while something not ended is held up; absent when it is moving. */
+  waiting?: WaitReason;
+}
+
 /** A plan's record: its spec plus what the dispatcher tracks. */
-export interface PlanRecord {
+export interface PlanRecord extends Reasoned {
   id: string;
   spec: CompiledPlan;
   specHash: string;
   status: PlanStatus;
-  reason?: string;
   submittedAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -20,25 +30,32 @@ export interface PlanRecord {
   wave: number;
   /** Bumped by retry-failed so that BullMQ job ids, which are kept for a while, are new. */
   generation: number;
+  /** Set by `cancel --stop-running`: in-flight servers stop their jobs instead of letting them finish. */
+  stopRunning: boolean;
 }
 
 /** A server's record: everything the server job needs to resume after a crash. */
-export interface ServerRecord {
+export interface ServerRecord extends Reasoned {
   index: number;
   wave: number;
   key: string;
   status: ServerStatus;
   sourceId?: string;
   name?: string;
+  /** Position in the wave's start order, set when the wave starts; lower starts first. */
+  rank?: number;
   jobId?: string;
   jobStatus?: string;
   businessStatus?: string;
   progress: number;
   imageId?: string;
+  /** API calls of this server that failed transiently or were throttled, for the report. */
   attempts: number;
+  /** Transient failures in a row of the current step while the service answered others. */
+  retries: number;
+  /** Throttled answers in a row of the current step. */
+  throttles: number;
   restarts: number;
-  errorCode?: string;
-  errorMessage?: string;
   /** Bytes to copy, from the source's partitions; orders a wave largest first. */
   sizeBytes: number;
   /** The job's own ErrorCode and StatusInfo when it lands in InError, as last polled. */
@@ -48,25 +65,42 @@ export interface ServerRecord {
   jobStartTime?: string;
   jobEndTime?: string;
   /**
-   * Set once the job was seen Finished: from then on the server only finishes, whatever a late
-   * poll says (a retried delete makes the job vanish from the poller's view).
+   * How the server ends, written before its job is cleaned up: from then on its step only
+   * completes this end, whatever a late poll says (a retried delete makes the job vanish).
    */
-  finishing: boolean;
+  ending?: PendingEnd;
   /** Set before the first CreateReplicationJob: from then on a create looks for its job first. */
   createTried: boolean;
   /** Set once StartReplicationJob succeeded for the current job. */
   startRequested: boolean;
+  /** Set once StopReplicationJob was accepted for the current job. */
+  stopRequested: boolean;
+  /** Why the server's job stays in the account after the server ended (report, `release`). */
+  keptJob?: string;
   startedAt?: number;
   finishedAt?: number;
   generation: number;
 }
 
-export interface WaveRecord {
+export interface WaveRecord extends Reasoned {
   status: WaveStatus;
-  reason?: string;
   startedAt?: number;
   finishedAt?: number;
 }
+
+/** An end decided but not yet carried out (see orchestrator/serverEnd.ts). */
+export interface PendingEnd {
+  to: Extract<ServerStatus, "succeeded" | "failed" | "cancelled">;
+  reasonCode: string;
+  reason: string;
+  /** Wait for the service to delete the job (a cancel's clean-up) rather than keep it on an error. */
+  retryCleanUp?: boolean;
+  /** Keep the job whatever `onFinish` says, for this reason (an incremental job that goes on). */
+  keepJob?: string;
+}
+
+/** Fields a status change may set besides the status; `null` deletes one. */
+export type Patch<T> = { [K in keyof T]?: T[K] | null };
 
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -88,6 +122,23 @@ export function encode(record: object): Record<string, string> {
 const int = (value: string | undefined): number | undefined =>
   value === undefined || value === "" ? undefined : Number(value);
 
+function parseJson<T>(raw: string | undefined): T | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function reasoned(raw: Record<string, string>): Reasoned {
+  return {
+    ...optional("reasonCode", raw.reasonCode),
+    ...optional("reason", raw.reason),
+    ...optional("waiting", parseJson<WaitReason>(raw.waiting)),
+  };
+}
+
 export function decodePlan(raw: Record<string, string>, spec: CompiledPlan): PlanRecord {
   return {
     id: raw.id ?? "",
@@ -97,7 +148,8 @@ export function decodePlan(raw: Record<string, string>, spec: CompiledPlan): Pla
     submittedAt: int(raw.submittedAt) ?? 0,
     wave: int(raw.wave) ?? 0,
     generation: int(raw.generation) ?? 0,
-    ...optional("reason", raw.reason),
+    stopRunning: raw.stopRunning === "true",
+    ...reasoned(raw),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
   };
@@ -106,7 +158,7 @@ export function decodePlan(raw: Record<string, string>, spec: CompiledPlan): Pla
 export function decodeWave(raw: Record<string, string>): WaveRecord {
   return {
     status: (raw.status ?? "pending") as WaveStatus,
-    ...optional("reason", raw.reason),
+    ...reasoned(raw),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
   };
@@ -120,25 +172,41 @@ export function decodeServer(raw: Record<string, string>): ServerRecord {
     status: (raw.status ?? "pending") as ServerStatus,
     progress: int(raw.progress) ?? 0,
     attempts: int(raw.attempts) ?? 0,
+    retries: int(raw.retries) ?? 0,
+    throttles: int(raw.throttles) ?? 0,
     restarts: int(raw.restarts) ?? 0,
     sizeBytes: int(raw.sizeBytes) ?? 0,
     startRequested: raw.startRequested === "true",
-    finishing: raw.finishing === "true",
+    stopRequested: raw.stopRequested === "true",
     createTried: raw.createTried === "true",
     generation: int(raw.generation) ?? 0,
+    ...reasoned(raw),
+    ...optional("rank", int(raw.rank)),
     ...optional("sourceId", raw.sourceId),
     ...optional("name", raw.name),
     ...optional("jobId", raw.jobId),
     ...optional("jobStatus", raw.jobStatus),
     ...optional("businessStatus", raw.businessStatus),
     ...optional("imageId", raw.imageId),
-    ...optional("errorCode", raw.errorCode),
     ...optional("jobErrorCode", raw.jobErrorCode),
     ...optional("jobStatusInfo", raw.jobStatusInfo),
     ...optional("jobStartTime", raw.jobStartTime),
     ...optional("jobEndTime", raw.jobEndTime),
-    ...optional("errorMessage", raw.errorMessage),
+    ...optional("keptJob", raw.keptJob),
+    ...optional("ending", parseJson<PendingEnd>(raw.ending)),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
   };
+}
+
+/** Splits a patch into fields to set (as strings) and fields to delete (`null`). */
+export function splitPatch(patch: object): { set: Record<string, string>; unset: string[] } {
+  const set: Record<string, string> = {};
+  const unset: string[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) unset.push(field);
+    else set[field] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { set, unset };
 }

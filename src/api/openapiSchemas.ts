@@ -1,0 +1,240 @@
+import { PLAN_STATUSES, SERVER_STATUSES, WAVE_STATUSES } from "../lifecycle/statuses.ts";
+import { REPORT_COLUMNS } from "./planReport.ts";
+
+/** The OpenAPI document's component schemas: what the API answers, as views.ts types it. */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const epochMs = { type: "integer", description: "Epoch milliseconds" };
+const counts = {
+  type: "object",
+  properties: Object.fromEntries(SERVER_STATUSES.map((s) => [s, { type: "integer" }])),
+};
+const reason = {
+  type: "object",
+  required: ["message"],
+  properties: { code: { type: "string" }, message: { type: "string" } },
+  description: "Why it is in its status: how it ended, why it failed",
+};
+const waiting = {
+  type: "object",
+  required: ["code", "message", "since"],
+  properties: { code: { type: "string" }, message: { type: "string" }, since: epochMs },
+  description: "Why it is held up while it has not ended (a source, the quota, a window…)",
+};
+const historyEntry = {
+  type: "object",
+  required: ["at", "event"],
+  properties: {
+    at: epochMs,
+    event: { type: "string" },
+    detail: { type: "string" },
+    by: { type: "string" },
+  },
+};
+
+export const SCHEMAS = {
+  Error: {
+    type: "object",
+    required: ["error", "message"],
+    properties: { error: { type: "string" }, message: { type: "string" } },
+  },
+  Problems: {
+    type: "object",
+    required: ["problems"],
+    properties: {
+      error: { const: "invalid_plan" },
+      problems: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["line", "col", "path", "message"],
+          properties: {
+            line: { type: "integer", minimum: 1 },
+            col: { type: "integer", minimum: 1 },
+            path: { type: "string", description: "e.g. waves[0].servers[2].systemDiskSize" },
+            message: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+  SubmitResult: {
+    type: "object",
+    required: ["planId", "created", "warnings"],
+    properties: {
+      planId: { type: "string" },
+      created: { type: "boolean" },
+      warnings: { type: "array", items: ref("PlanWarning") },
+    },
+  },
+  PlanWarning: {
+    type: "object",
+    required: ["line", "col", "message"],
+    properties: {
+      line: { type: "integer", minimum: 1 },
+      col: { type: "integer", minimum: 1 },
+      message: { type: "string" },
+    },
+  },
+  ReleaseResult: {
+    type: "object",
+    required: ["planId", "deleted", "remaining"],
+    properties: {
+      planId: { type: "string" },
+      deleted: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            jobId: { type: "string" },
+            server: { type: "string" },
+            jobStatus: { type: "string" },
+          },
+        },
+      },
+      remaining: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            jobId: { type: "string" },
+            server: { type: "string" },
+            why: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+  AccountJob: {
+    type: "object",
+    required: ["jobId", "name", "sourceId", "status", "creationTime", "ageMs"],
+    properties: {
+      jobId: { type: "string" },
+      name: { type: "string" },
+      sourceId: { type: "string" },
+      status: { type: "string" },
+      businessStatus: { type: "string" },
+      owner: {
+        type: "object",
+        description: "Absent for a job smc-waves did not create",
+        properties: {
+          planId: { type: "string" },
+          server: { type: "string" },
+          planStatus: { enum: [...PLAN_STATUSES] },
+          serverStatus: { enum: [...SERVER_STATUSES] },
+        },
+      },
+      leftBehind: { type: "string", description: "Why it is still there after its server ended" },
+      imageId: { type: "string" },
+      creationTime: { type: "string" },
+      ageMs: { type: "integer" },
+    },
+  },
+  ServerCounts: counts,
+  WaveSummary: {
+    type: "object",
+    required: ["name", "index", "status", "counts"],
+    properties: {
+      name: { type: "string" },
+      index: { type: "integer" },
+      status: { enum: [...WAVE_STATUSES] },
+      reason,
+      waiting,
+      counts: ref("ServerCounts"),
+      startedAt: epochMs,
+      finishedAt: epochMs,
+    },
+  },
+  PlanSummary: {
+    type: "object",
+    required: ["id", "name", "regionId", "account", "status", "submittedAt", "counts", "waves"],
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      regionId: { type: "string" },
+      account: { type: "string" },
+      status: { enum: [...PLAN_STATUSES] },
+      reason,
+      waiting,
+      submittedAt: epochMs,
+      startedAt: epochMs,
+      finishedAt: epochMs,
+      counts: ref("ServerCounts"),
+      waves: { type: "array", items: ref("WaveSummary") },
+    },
+  },
+  ServerView: {
+    type: "object",
+    required: ["key", "wave", "status", "progress", "attempts", "restarts", "history"],
+    properties: {
+      key: { type: "string" },
+      wave: { type: "string" },
+      sourceId: { type: "string" },
+      name: { type: "string" },
+      status: { enum: [...SERVER_STATUSES] },
+      reason,
+      waiting,
+      keptJob: { type: "string", description: "Why its job is still in the account" },
+      jobId: { type: "string" },
+      jobStatus: { type: "string" },
+      businessStatus: { type: "string" },
+      progress: { type: "number", minimum: 0, maximum: 100 },
+      imageId: { type: "string" },
+      attempts: { type: "integer" },
+      restarts: { type: "integer" },
+      startedAt: epochMs,
+      finishedAt: epochMs,
+      history: { type: "array", items: historyEntry },
+    },
+  },
+  PlanView: {
+    allOf: [
+      ref("PlanSummary"),
+      {
+        type: "object",
+        properties: {
+          history: { type: "array", items: historyEntry },
+          waves: {
+            type: "array",
+            items: {
+              allOf: [
+                ref("WaveSummary"),
+                {
+                  type: "object",
+                  properties: { servers: { type: "array", items: ref("ServerView") } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ],
+  },
+  ReportRow: {
+    type: "object",
+    required: [...REPORT_COLUMNS],
+    properties: Object.fromEntries(
+      REPORT_COLUMNS.map((c) => [c, c === "attempts" ? { type: "integer" } : { type: "string" }]),
+    ),
+  },
+  QuotaView: {
+    type: "object",
+    required: ["account", "used", "limit", "running"],
+    properties: {
+      account: { type: "string" },
+      used: { type: "integer" },
+      limit: { type: "integer" },
+      running: { type: "integer" },
+      runningLimit: { type: "integer" },
+    },
+  },
+  Health: {
+    type: "object",
+    required: ["status", "redis", "smc"],
+    properties: {
+      status: { enum: ["ok", "unavailable"] },
+      redis: { type: "boolean" },
+      smc: { type: "boolean" },
+    },
+  },
+};

@@ -1,0 +1,178 @@
+import { type WaitReason, waits } from "../lifecycle/reasons.ts";
+import { isEnded } from "../lifecycle/statuses.ts";
+import type { MigrationStore } from "./store/migrationStore.ts";
+import { allIndexes } from "./store/planLayout.ts";
+import type { ServerStore } from "./store/serverStore.ts";
+import {
+  optional,
+  type PlanRecord,
+  type ServerRecord,
+  type WaveRecord,
+} from "./store/storeRecords.ts";
+import type {
+  HistoryEntry,
+  PlanSummary,
+  PlanView,
+  ServerCounts,
+  ServerView,
+  StatusReason,
+  WaveSummary,
+} from "./views.ts";
+
+interface Stores {
+  store: MigrationStore;
+  servers: ServerStore;
+}
+
+/**
+ * A plan as the API, the CLI and the view see it. Summaries come from the waves' counters (a few
+ * reads whatever the plan's size); the full view reads every server. Waiting reasons are shown
+ * where a person looks: a server's own, else its plan's pause, else its wave's hold, else the wave
+ * it waits for.
+ */
+export async function planSummary(
+  { store, servers }: Stores,
+  planId: string,
+): Promise<PlanSummary | undefined> {
+  const plan = await store.getPlan(planId);
+  if (!plan) return undefined;
+  const [waves, counts] = await Promise.all([store.getWaves(plan), servers.allWaveCounts(plan)]);
+  const summaries = waveSummaries(plan, waves, counts);
+  return { ...planHeader(plan), counts: sumCounts(counts), waves: summaries };
+}
+
+export async function planView(stores: Stores, planId: string): Promise<PlanView | undefined> {
+  const { store } = stores;
+  const plan = await store.getPlan(planId);
+  if (!plan) return undefined;
+  const indexes = allIndexes(plan.spec);
+  const [waves, counts, servers, histories, history] = await Promise.all([
+    store.getWaves(plan),
+    stores.servers.allWaveCounts(plan),
+    stores.servers.getServers(planId, indexes),
+    stores.servers.histories(planId, indexes),
+    store.planHistory(planId),
+  ]);
+  const summaries = waveSummaries(plan, waves, counts);
+  return {
+    ...planHeader(plan),
+    counts: sumCounts(counts),
+    history,
+    waves: summaries.map((wave) => ({
+      ...wave,
+      servers: servers
+        .filter((server) => server.wave === wave.index)
+        .map((server) => serverView(plan, server, summaries, histories[server.index] ?? [])),
+    })),
+  };
+}
+
+function waveSummaries(
+  plan: PlanRecord,
+  waves: readonly WaveRecord[],
+  counts: readonly ServerCounts[],
+): WaveSummary[] {
+  return plan.spec.waves.map((wave, index) => {
+    const record = waves[index] ?? { status: "pending" as const };
+    const waveCounts = counts[index] ?? sumCounts([]);
+    // A paused plan's current wave shows as paused through its plan's waiting reason; its stored
+    // status stays running, so resume needs no second write.
+    const paused = plan.status === "paused" && index === plan.wave ? plan.waiting : undefined;
+    const waiting =
+      isEnded("wave", record.status) || isEnded("plan", plan.status)
+        ? undefined
+        : (paused ?? record.waiting ?? earlierWave(plan, index));
+    return {
+      name: wave.name,
+      index,
+      status: record.status,
+      counts: waveCounts,
+      ...reasonOf(record),
+      ...optional("waiting", waiting),
+      ...optional("startedAt", record.startedAt),
+      ...optional("finishedAt", record.finishedAt),
+    };
+  });
+}
+
+/** A wave after the current one waits for it. */
+function earlierWave(plan: PlanRecord, index: number): WaitReason | undefined {
+  const current = plan.spec.waves[plan.wave];
+  if (index <= plan.wave || !current) return undefined;
+  return { ...waits.earlierWave(current.name), since: plan.startedAt ?? plan.submittedAt };
+}
+
+function planHeader(plan: PlanRecord): Omit<PlanSummary, "counts" | "waves"> {
+  return {
+    id: plan.id,
+    name: plan.spec.name,
+    regionId: plan.spec.regionId,
+    account: plan.spec.account,
+    status: plan.status,
+    submittedAt: plan.submittedAt,
+    ...reasonOf(plan),
+    ...optional("waiting", isEnded("plan", plan.status) ? undefined : plan.waiting),
+    ...optional("startedAt", plan.startedAt),
+    ...optional("finishedAt", plan.finishedAt),
+  };
+}
+
+function reasonOf(record: { reasonCode?: string; reason?: string }): { reason?: StatusReason } {
+  if (!record.reason && !record.reasonCode) return {};
+  return {
+    reason: {
+      ...optional("code", record.reasonCode),
+      message: record.reason ?? "",
+    },
+  };
+}
+
+function serverView(
+  plan: PlanRecord,
+  server: ServerRecord,
+  waves: readonly WaveSummary[],
+  history: HistoryEntry[],
+): ServerView {
+  const ended = isEnded("server", server.status);
+  const waiting = ended
+    ? undefined
+    : (server.waiting ??
+      (server.status === "pending" ? (plan.waiting ?? waves[server.wave]?.waiting) : undefined));
+  return {
+    key: server.key,
+    wave: plan.spec.waves[server.wave]?.name ?? String(server.wave),
+    status: server.status,
+    progress: server.progress,
+    attempts: server.attempts,
+    restarts: server.restarts,
+    history,
+    ...reasonOf(server),
+    ...optional("waiting", waiting),
+    ...optional("sourceId", server.sourceId),
+    ...optional("name", server.name),
+    ...optional("jobId", server.jobId),
+    ...optional("jobStatus", server.jobStatus),
+    ...optional("businessStatus", server.businessStatus),
+    ...optional("imageId", server.imageId),
+    ...optional("keptJob", server.keptJob),
+    ...optional("startedAt", server.startedAt),
+    ...optional("finishedAt", server.finishedAt),
+  };
+}
+
+function sumCounts(counts: readonly ServerCounts[]): ServerCounts {
+  const total: ServerCounts = {
+    pending: 0,
+    creating: 0,
+    running: 0,
+    stopping: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    skipped: 0,
+  };
+  for (const wave of counts)
+    for (const status of Object.keys(total) as (keyof ServerCounts)[])
+      total[status] += wave[status];
+  return total;
+}
