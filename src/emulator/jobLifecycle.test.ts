@@ -8,70 +8,8 @@ import {
   stopJob,
 } from "./jobLifecycle.ts";
 import { phaseAt, runningTime } from "./jobProgress.ts";
+import { DAY, GIB, HOUR, job, settings, T0 } from "./jobRecordFixture.ts";
 import type { JobRecord } from "./records.ts";
-
-const GIB = 1024 ** 3;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const T0 = Date.UTC(2024, 0, 1);
-const settings: SimulationSettings = {
-  seed: 1,
-  bandwidthBytesPerSecond: 25 * 1024 * 1024,
-  jobErrorRate: 0,
-};
-
-function job(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    jobId: "j-aaaaaaaaaaaaaaaaaaaa",
-    sourceId: "s-aaaaaaaaaaaaaaaaaaaa",
-    regionId: "cn-hangzhou",
-    name: "job",
-    description: "",
-    targetType: "Image",
-    imageName: "",
-    instanceId: "",
-    systemDiskSize: 100,
-    systemDiskParts: [],
-    dataDisks: [],
-    netMode: 0,
-    vpcId: "",
-    vSwitchId: "",
-    replicationParameters: "",
-    runOnce: true,
-    frequency: 0,
-    maxNumberOfImageToKeep: 0,
-    instanceType: "",
-    instanceRamRole: "",
-    containerNamespace: "",
-    containerRepository: "",
-    containerTag: "",
-    scheduledStartTime: null,
-    validTime: T0 + 30 * DAY,
-    creationTime: T0,
-    clientToken: "",
-    status: "Ready",
-    businessStatus: "",
-    progress: 0,
-    errorCode: "",
-    statusInfo: "",
-    imageId: "",
-    transitionInstanceId: "",
-    startTime: null,
-    endTime: null,
-    runs: [],
-    bytes: 100 * GIB,
-    run: null,
-    nextRunAt: null,
-    cutOverAt: null,
-    expiredAt: null,
-    runningMs: 0,
-    segments: 0,
-    firstStartedAt: null,
-    finishedAt: null,
-    deletedAt: null,
-    ...overrides,
-  };
-}
 
 describe("advance", () => {
   it("leaves a Ready job without a schedule alone", () => {
