@@ -67,7 +67,7 @@ export interface JobDisk {
   parts: JobPart[];
 }
 
-export interface RunRecord {
+interface RunRecord {
   startTime: number;
   endTime: number;
   /** The image this run produced; the run keeps it even after the image is pruned. */

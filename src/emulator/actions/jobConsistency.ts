@@ -57,7 +57,7 @@ const sameParts = (a: readonly JobPart[], b: readonly JobPart[]) =>
   a.every((part, i) => part.device === b[i]?.device && part.sizeBytes === b[i]?.sizeBytes);
 
 /** The smallest whole GiB that holds `bytes`. */
-export const minimumGiB = (bytes: number) => Math.ceil(bytes / GIB);
+const minimumGiB = (bytes: number) => Math.ceil(bytes / GIB);
 
 function systemPartitionsFit(job: JudgedJob, source: SourceRecord): void {
   const bytes = totalBytes(job.systemDiskParts);
