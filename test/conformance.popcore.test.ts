@@ -153,7 +153,14 @@ describe("creating replication jobs", () => {
       RunOnce: true,
       TargetType: "Image",
     });
-    expect(created.DataDisks.DataDisk).toEqual([{ Index: 1, Size: 60, Parts: { Part: [] } }]);
+    // Partitions the request leaves out are the source's own (the reference's default).
+    expect(created.DataDisks.DataDisk).toEqual([
+      {
+        Index: 1,
+        Size: 60,
+        Parts: { Part: [{ Device: "1_0", SizeBytes: 50 * 1024 ** 3 - 1024 ** 2, Block: true }] },
+      },
+    ]);
     expect(Date.parse(created.ValidTime) - Date.parse(created.CreationTime)).toBe(30 * DAY);
     expect(Math.abs(Date.parse(created.CreationTime) - now)).toBeLessThan(5000);
     const source = await c.smc.call("DescribeSourceServers", { "SourceId.1": created.SourceId });

@@ -76,6 +76,12 @@ describe("gateway errors and faults through pop-core", () => {
       500,
     );
     await rejects(c.smc.call("DescribeReplicationJobs"), "InternalError", 500);
+    // [model] the contract's §5 action spells it like the other job actions.
+    await rejects(
+      c.smc.call("CutOverReplicationJob", { JobId: "j-x" }),
+      "InternalServerError",
+      500,
+    );
     c.emulator.setFaults({ internalErrorRate: 0, throttlingRate: 1 });
     const throttled = await rejects(c.smc.call("DescribeSourceServers"), "Throttling.User", 400);
     expect(throttled.message).toBe("Request was denied due to user flow control.");

@@ -96,12 +96,12 @@ describe("smc-waves emulator", () => {
     await smc.call("CreateReplicationJob", {
       RegionId: "cn-hangzhou",
       SourceId: sources[0].SourceId,
-      SystemDiskSize: 100,
+      SystemDiskSize: sources[0].SystemDiskSize,
     });
     const second = smc.call("CreateReplicationJob", {
       RegionId: "cn-hangzhou",
       SourceId: sources[1].SourceId,
-      SystemDiskSize: 100,
+      SystemDiskSize: sources[1].SystemDiskSize,
     });
     await expect(second).rejects.toMatchObject({ code: "QuotaExceeded.ReplicationJob" });
     const exited = output(child);

@@ -108,7 +108,7 @@ describe("a job's whole life through the time scale", () => {
     expect(emulator.stats()).toMatchObject({ jobsFailed: 1, jobsFinished: 1 });
   });
 
-  it("re-runs an incremental job every Frequency hours, Waiting in between", async () => {
+  it("re-runs an incremental job Frequency hours after each run, Waiting in between", async () => {
     const emulator = await emulatorWith({ sourceList: hundredGiB, timeScale: 36_000 });
     const smc = popClient(emulator);
     const [sourceId = ""] = await sourceIds(smc);
@@ -127,7 +127,7 @@ describe("a job's whole life through the time scale", () => {
       "Schedule",
       "Schedule",
     ]);
-    expect(Date.parse(runs[1].StartTime) - Date.parse(runs[0].StartTime)).toBe(2 * HOUR);
+    expect(Date.parse(runs[1].StartTime) - Date.parse(runs[0].EndTime)).toBe(2 * HOUR);
     await waitFor(describeJob(smc, jobId), (j) => j.Status === "Waiting");
   });
 });
@@ -353,11 +353,12 @@ describe("admin routes", () => {
     });
     expect(moved.body.now - before).toBeGreaterThanOrEqual(DAY);
 
-    const [first = ""] = await sourceIds(smc);
+    const [first] = (await smc.call("DescribeSourceServers", {})).SourceServers.SourceServer;
     const { JobId } = await smc.call("CreateReplicationJob", {
       RegionId: "cn-hangzhou",
-      SourceId: first,
-      SystemDiskSize: 100,
+      SourceId: first.SourceId,
+      // Generated sources have 20–500 GiB system disks; a smaller target cannot hold them.
+      SystemDiskSize: first.SystemDiskSize,
       ClientToken: "tok-1",
     });
     await smc.call("DeleteReplicationJob", { JobId });

@@ -205,7 +205,7 @@ describe("signature checks", () => {
     ]);
     const version = await rawCall(emulator, "DescribeSourceServers", { Version: "2014-05-26" });
     expect([version.status, parsed(version).Code]).toEqual([400, "InvalidVersion"]);
-    const action = await rawCall(emulator, "CutOverReplicationJob", {});
+    const action = await rawCall(emulator, "CreateAccessToken", {});
     expect([action.status, parsed(action).Code]).toEqual([404, "InvalidAction.NotFound"]);
     const proto = await rawCall(emulator, "toString", {});
     expect(parsed(proto).Code).toBe("InvalidAction.NotFound");

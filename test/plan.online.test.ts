@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../src/emulator/startEmulator.ts";
+import { createRequest } from "../src/orchestrator/jobRequest.ts";
 import { checkPlanOnline } from "../src/plan/checkPlanOnline.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
-import { resolveSources } from "../src/plan/resolveSources.ts";
+import { eachServer, resolveSources } from "../src/plan/resolveSources.ts";
 import { validatePlanText } from "../src/plan/validatePlanText.ts";
 import { SmcClient } from "../src/smc/client.ts";
+import { SmcError } from "../src/smc/errors.ts";
 
 let emulator: RunningEmulator;
 let client: SmcClient;
@@ -102,10 +104,10 @@ waves:
     );
     expect(lines.filter((line) => line.startsWith("10: "))).toEqual([
       expect.stringMatching(
-        /^10: `systemDiskSize` 100 GiB is smaller than the system disk of `db-01` \(s-\w+\) \(300 GiB\)$/,
+        /^10: `systemDiskSize` 100 GiB cannot hold the system disk partitions of `db-01` \(s-\w+\) \(300\.00 GiB\): use at least 300 GiB, or shrink them with `systemDiskParts`$/,
       ),
       expect.stringMatching(
-        /^10: Data disk 1: 400 GiB is smaller than the source's 500 GiB on `db-01`/,
+        /^10: Data disk 1: 400 GiB cannot hold the partitions of data disk 1 of `db-01` \(s-\w+\) \(500\.00 GiB\): use at least 500 GiB, or shrink them with `parts`$/,
       ),
       expect.stringMatching(
         /^10: Data disk index 3 does not exist on `db-01` \(s-\w+\) \(its data disks: 1, 2\)$/,
@@ -139,5 +141,62 @@ waves:
     expect(problems).toEqual([]);
     expect(calls).toEqual([{ sourceIds: ["s-fixedsourceid0000001"] }]);
     expect(sources.get("s-fixedsourceid0000001")?.name).toBe("cache-01");
+  });
+
+  it("passes online exactly what CreateReplicationJob accepts, shrunk disks included", async () => {
+    const plan = compile(`name: shrink
+regionId: cn-hangzhou
+defaults: { systemDiskSize: 80 }
+waves:
+  - name: w1
+    servers:
+      - name: web-01
+        dataDisks: [{ index: 1, size: 200 }]
+      - name: db-01
+        systemDiskSize: 100
+        systemDiskParts: [{ device: "0_0", sizeBytes: 90000000000 }]
+        dataDisks:
+          - { index: 1, size: 400, parts: [{ device: "1_0", sizeBytes: 300000000000 }] }
+          - { index: 2, size: 500 }
+      - sourceId: s-fixedsourceid0000001
+        systemDiskSize: 40
+`);
+    const { sources, problems } = await checkPlanOnline(plan, client);
+    expect(problems.map((problem) => `${problem.at?.line}: ${problem.message}`)).toEqual([
+      expect.stringMatching(
+        /^15: `systemDiskSize` 40 GiB cannot hold the system disk partitions of `cache-01` \(s-fixedsourceid0000001\) \(60\.00 GiB\): use at least 60 GiB/,
+      ),
+    ]);
+    // The orchestrator's request for each server: the one online refused, the service refuses.
+    const requests: Array<{ name: string; request: ReturnType<typeof createRequest> }> = [];
+    eachServer(plan, (server) => {
+      const source = sources.get(server.key);
+      if (source === undefined) throw new Error(`${server.key} did not resolve`);
+      const request = createRequest(server.settings, {
+        regionId: plan.regionId,
+        sourceId: source.sourceId,
+        name: `shrink-${source.name}`,
+        clientToken: `shrink-${source.sourceId}`,
+        description: "plan.online.test",
+        now: Date.now(),
+      });
+      requests.push({ name: source.name, request });
+    });
+    const results = await Promise.all(
+      requests.map(({ request }) =>
+        client.createReplicationJob(request).then(
+          ({ jobId }) => jobId,
+          (error: unknown) => (error instanceof SmcError ? error : Promise.reject(error)),
+        ),
+      ),
+    );
+    expect(requests.map(({ name }) => name)).toEqual(["web-01", "db-01", "cache-01"]);
+    expect(results[0]).toMatch(/^j-/);
+    expect(results[1]).toMatch(/^j-/);
+    expect(results[2]).toMatchObject({ code: "InvalidParameter" });
+    expect((results[2] as SmcError).message).toContain("expected at least 60 GiB");
+    for (const jobId of results.slice(0, 2)) {
+      await client.deleteReplicationJob({ jobId: jobId as string });
+    }
   });
 });

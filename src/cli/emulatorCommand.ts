@@ -28,7 +28,8 @@ options:
   --job-error-rate R          share of job runs dropping to InError with ErrorCode=InternalError (0-1)  [0]
   -h, --help                  this help
 
-Admin routes (no signature): GET /_emulator/health, stats, timeline, faults, sources, jobs, clock;
+Admin routes (no signature): GET /_emulator/health, stats, timeline, faults, sources, jobs,
+images[?jobId=J] (every image and whether a job pruned it), clock;
 PUT /_emulator/faults; POST /_emulator/sources, sources/ID/state, clock, reset. See src/emulator/MODEL.md.`;
 
 class UsageError extends Error {

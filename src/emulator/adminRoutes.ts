@@ -1,7 +1,7 @@
 /**
  * `/_emulator/*`: unsigned routes for people and tests (the server binds loopback by default).
  * They never draw faults and are not counted in the API stats.
- *   GET  health | stats | timeline | faults | sources | jobs | clock
+ *   GET  health | stats | timeline | faults | sources | jobs | images[?jobId=] | clock
  *   PUT  faults            partial fault settings (JSON)
  *   POST sources           a SourceSpec, or { sources: [...] }
  *   POST sources/:id/state { state: "Available" | "Unavailable" | "Deleting", errorCode? }
@@ -76,6 +76,10 @@ export async function handleAdmin(
             DeletedTime: wireTime(job.deletedAt),
           })),
         );
+      case "images": {
+        const jobId = url.searchParams.get("jobId");
+        return sendJson(response, 200, core.store.images(jobId ?? undefined));
+      }
       case "clock":
         return sendJson(response, 200, { now, iso: new Date(now).toISOString() });
     }
@@ -138,6 +142,6 @@ export async function handleAdmin(
     return sendJson(response, 200, { status: "reset", sources: core.store.sources.size });
   }
   return sendJson(response, 404, {
-    error: `no admin route ${method} ${url.pathname}; see GET ${ADMIN_PREFIX}health, stats, timeline, faults, sources, jobs, clock`,
+    error: `no admin route ${method} ${url.pathname}; see GET ${ADMIN_PREFIX}health, stats, timeline, faults, sources, jobs, images, clock`,
   });
 }

@@ -9,10 +9,9 @@ import {
   advance,
   type JobEvent,
   nextTransitionAt,
-  runningTime,
   type SimulationSettings,
-  withProgress,
 } from "./jobLifecycle.ts";
+import { runningTime, withProgress } from "./jobProgress.ts";
 import type { JobRecord, SourceRecord } from "./records.ts";
 import { derivedSeed, type SeededRandom, seededRandom } from "./seededRandom.ts";
 import { StatsRecorder } from "./statsRecorder.ts";
@@ -35,6 +34,18 @@ export interface JobTimelineEntry {
   /** Emulated time spent Running (ms), over all runs and segments. */
   runDurationMs: number;
   runs: number;
+}
+
+/** One image a job's run produced: it outlives its job (rule 6) unless the job pruned it. */
+interface ImageEntry {
+  imageId: string;
+  jobId: string;
+  sourceId: string;
+  /** The run that made it: its end on the emulated clock. */
+  createdAt: string;
+  /** When the job deleted it to keep MaxNumberOfImageToKeep; null while it exists. */
+  deletedAt: string | null;
+  runType: "Manual" | "Schedule";
 }
 
 export interface StoreSettings {
@@ -122,6 +133,7 @@ export class EmulatorStore {
       if (event.kind === "expired") this.stats.count("jobsExpired");
       if (event.kind === "removed") this.stats.count("jobsRemoved");
       if (event.kind === "runCompleted") this.stats.count("runsCompleted");
+      if (event.kind === "imagePruned") this.stats.count("imagesPruned");
     }
     this.recordJobCounts();
   }
@@ -219,6 +231,23 @@ export class EmulatorStore {
       runDurationMs: runningTime(job, job.deletedAt ?? now),
       runs: job.runs.length,
     }));
+  }
+
+  /** Every image ever produced, oldest first; `jobId` narrows to one job's. */
+  images(jobId?: string): ImageEntry[] {
+    return this.allJobs()
+      .filter((job) => jobId === undefined || job.jobId === jobId)
+      .flatMap((job) =>
+        job.runs.map((run) => ({
+          imageId: run.imageId,
+          jobId: job.jobId,
+          sourceId: job.sourceId,
+          createdAt: new Date(run.endTime).toISOString(),
+          deletedAt: iso(run.imageDeletedAt),
+          runType: run.type,
+        })),
+      )
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   tagsOf(type: ResourceType, id: string): Map<string, string> {

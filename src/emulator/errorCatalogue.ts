@@ -180,4 +180,6 @@ const MUTATING_WITH_SERVER_ERROR: ReadonlySet<string> = new Set([
   "DeleteReplicationJob",
   "StartReplicationJob",
   "StopReplicationJob",
+  // [model] the contract's §5 action; the service documents no internal error for it.
+  "CutOverReplicationJob",
 ]);

@@ -3,75 +3,13 @@ import {
   advance,
   EXPIRED_RETENTION_MS,
   nextTransitionAt,
-  phaseAt,
-  runningTime,
   type SimulationSettings,
   startJob,
   stopJob,
 } from "./jobLifecycle.ts";
+import { phaseAt, runningTime } from "./jobProgress.ts";
+import { DAY, GIB, HOUR, job, settings, T0 } from "./jobRecordFixture.ts";
 import type { JobRecord } from "./records.ts";
-
-const GIB = 1024 ** 3;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const T0 = Date.UTC(2024, 0, 1);
-const settings: SimulationSettings = {
-  seed: 1,
-  bandwidthBytesPerSecond: 25 * 1024 * 1024,
-  jobErrorRate: 0,
-};
-
-function job(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    jobId: "j-aaaaaaaaaaaaaaaaaaaa",
-    sourceId: "s-aaaaaaaaaaaaaaaaaaaa",
-    regionId: "cn-hangzhou",
-    name: "job",
-    description: "",
-    targetType: "Image",
-    imageName: "",
-    instanceId: "",
-    systemDiskSize: 100,
-    systemDiskParts: [],
-    dataDisks: [],
-    netMode: 0,
-    vpcId: "",
-    vSwitchId: "",
-    replicationParameters: "",
-    runOnce: true,
-    frequency: 0,
-    maxNumberOfImageToKeep: 0,
-    instanceType: "",
-    instanceRamRole: "",
-    containerNamespace: "",
-    containerRepository: "",
-    containerTag: "",
-    scheduledStartTime: null,
-    validTime: T0 + 30 * DAY,
-    creationTime: T0,
-    clientToken: "",
-    status: "Ready",
-    businessStatus: "",
-    progress: 0,
-    errorCode: "",
-    statusInfo: "",
-    imageId: "",
-    transitionInstanceId: "",
-    startTime: null,
-    endTime: null,
-    runs: [],
-    bytes: 100 * GIB,
-    run: null,
-    nextRunAt: null,
-    expiredAt: null,
-    runningMs: 0,
-    segments: 0,
-    firstStartedAt: null,
-    finishedAt: null,
-    deletedAt: null,
-    ...overrides,
-  };
-}
 
 describe("advance", () => {
   it("leaves a Ready job without a schedule alone", () => {
@@ -107,7 +45,13 @@ describe("advance", () => {
     expect(duration).toBeGreaterThan(HOUR);
     expect(duration).toBeLessThan(3 * HOUR);
     expect(current.runs).toEqual([
-      { startTime: T0, endTime: current.endTime, imageId: current.imageId, type: "Manual" },
+      {
+        startTime: T0,
+        endTime: current.endTime,
+        imageId: current.imageId,
+        type: "Manual",
+        imageDeletedAt: null,
+      },
     ]);
     expect(runningTime(current, t)).toBe(duration);
   });
@@ -202,16 +146,18 @@ describe("advance", () => {
     expect(advance(job({ validTime: null }), T0 + 365 * DAY, settings).job.status).toBe("Ready");
   });
 
-  it("re-runs an incremental job every Frequency hours, Waiting in between", () => {
-    const incremental = job({ runOnce: false, frequency: 12, maxNumberOfImageToKeep: 3 });
+  it("re-runs an incremental job Frequency hours after each run ends, Waiting in between", () => {
+    const incremental = job({ runOnce: false, frequency: 12, maxNumberOfImageToKeep: 10 });
     let current = startJob(incremental, T0, settings).job;
     current = advance(current, T0 + 6 * HOUR, settings).job;
     expect(current.status).toBe("Waiting");
-    expect(current.nextRunAt).toBe(T0 + 12 * HOUR);
+    const firstEnd = current.runs[0]?.endTime ?? 0;
+    expect(current.nextRunAt).toBe(firstEnd + 12 * HOUR);
     expect(current.runs).toHaveLength(1);
-    current = advance(current, T0 + 12 * HOUR + 60_000, settings).job;
+    current = advance(current, firstEnd + 12 * HOUR + 60_000, settings).job;
     expect(current.status).toBe("Running");
-    current = advance(current, T0 + 50 * HOUR, settings).job;
+    expect(current.startTime).toBe(firstEnd + 12 * HOUR);
+    current = advance(current, T0 + 55 * HOUR, settings).job;
     expect(current.status).toBe("Waiting");
     expect(current.runs.map((run) => run.type)).toEqual([
       "Manual",
@@ -220,6 +166,9 @@ describe("advance", () => {
       "Schedule",
       "Schedule",
     ]);
+    current.runs.slice(1).forEach((run, i) => {
+      expect(run.startTime - (current.runs[i]?.endTime ?? 0)).toBe(12 * HOUR);
+    });
     expect(new Set(current.runs.map((run) => run.imageId)).size).toBe(5);
     expect(current.imageId).toBe(current.runs.at(-1)?.imageId);
   });

@@ -2,9 +2,10 @@
  * The replication job state machine as pure functions of (job, now, settings): no clock, no store,
  * no generator state. Seeded draws come from `derivedSeed(seed, jobId, counter)`, so replaying the
  * same calls at the same emulated times gives the same jobs. The store advances every job lazily to
- * "now" on each request instead of keeping a timer per job. See MODEL.md for the choices.
+ * "now" on each request instead of keeping a timer per job; what a job shows between transitions
+ * (Progress, BusinessStatus) is derived in jobProgress.ts. See MODEL.md for the choices.
  */
-import type { BusinessStatus } from "../smc/types.ts";
+import { refresh } from "./jobProgress.ts";
 import type { ActiveRun, JobRecord, RunPhases } from "./records.ts";
 import { derivedSeed, seededRandom } from "./seededRandom.ts";
 
@@ -28,6 +29,7 @@ type JobEventKind =
   | "started"
   | "stopped"
   | "runCompleted"
+  | "imagePruned"
   | "finished"
   | "failed"
   | "expired"
@@ -221,20 +223,84 @@ function completeRun(job: JobRecord, at: number): JobEvent[] {
   const run = job.run;
   if (!run) return [];
   closeSegment(job, run, at);
-  job.runs.push({ startTime: run.startedAt, endTime: at, imageId: run.imageId, type: run.type });
+  job.runs.push({
+    startTime: run.startedAt,
+    endTime: at,
+    imageId: run.imageId,
+    type: run.type,
+    imageDeletedAt: null,
+  });
   job.imageId = run.imageId;
   job.endTime = at;
   job.run = null;
-  if (job.runOnce) {
-    job.status = "Finished";
-    job.finishedAt = at;
-    return [{ kind: "finished", jobId: job.jobId, at, runningDelta: -1 }];
+  const pruned = job.runOnce ? [] : pruneImages(job, at);
+  if (job.runOnce || job.cutOverAt !== null) {
+    finish(job, at);
+    return [{ kind: "finished", jobId: job.jobId, at, runningDelta: -1 }, ...pruned];
   }
-  // [model] incremental runs start every Frequency hours, start to start; a run longer than the
-  // interval is followed by the next one at once.
   job.status = "Waiting";
-  job.nextRunAt = Math.max(run.startedAt + job.frequency * HOUR, at);
-  return [{ kind: "runCompleted", jobId: job.jobId, at, runningDelta: -1 }];
+  job.nextRunAt = at + job.frequency * HOUR;
+  return [{ kind: "runCompleted", jobId: job.jobId, at, runningDelta: -1 }, ...pruned];
+}
+
+/** Finished: no more runs. A cut-over job also gives back its transition instance (contract §5). */
+function finish(job: JobRecord, at: number): void {
+  job.status = "Finished";
+  job.finishedAt = at;
+  job.nextRunAt = null;
+  // [model] the released transition instance shows as an empty TransitionInstanceId. A RunOnce job
+  // keeps it until it is deleted (rule 6).
+  if (job.cutOverAt !== null) job.transitionInstanceId = "";
+}
+
+/**
+ * [model] An incremental job keeps at most MaxNumberOfImageToKeep images: after each run the oldest
+ * ones beyond that are deleted. Their runs stay in ReplicationJobRuns with their ImageId.
+ */
+function pruneImages(job: JobRecord, at: number): JobEvent[] {
+  const kept = job.runs.filter((run) => run.imageDeletedAt === null);
+  const excess = kept.length - Math.max(1, job.maxNumberOfImageToKeep);
+  if (excess <= 0) return [];
+  const doomed = new Set(kept.slice(0, excess));
+  // Runs are shared with the record the draft was made from: replace them, never mutate.
+  job.runs = job.runs.map((run) => (doomed.has(run) ? { ...run, imageDeletedAt: at } : run));
+  return [...doomed].map(() => ({ kind: "imagePruned", jobId: job.jobId, at, runningDelta: 0 }));
+}
+
+/**
+ * CutOverReplicationJob on a Waiting job (the caller has checked the status): no more scheduled
+ * runs. With `syncData` one last run (Type Manual) starts now and the job finishes when it ends;
+ * without, the job finishes at once with the images it has.
+ */
+export function cutOverJob(
+  job: JobRecord,
+  at: number,
+  syncData: boolean,
+  settings: SimulationSettings,
+): Advanced {
+  const next = draft(job);
+  next.nextRunAt = null;
+  next.cutOverAt = at;
+  if (!syncData) {
+    finish(next, at);
+    refresh(next, at);
+    return { job: next, events: [{ kind: "finished", jobId: job.jobId, at, runningDelta: 0 }] };
+  }
+  const run = beginRun(next, at, "Manual", settings);
+  next.startTime = at;
+  const event = beginSegment(next, run, at, settings);
+  refresh(next, at);
+  return { job: next, events: [event] };
+}
+
+/**
+ * A Waiting job after its Frequency changed: [model] (contract §5) the next run starts at
+ * max(now, last run's end + Frequency), so a shorter Frequency takes effect at once.
+ */
+export function rescheduleNextRun(job: JobRecord, now: number): JobRecord {
+  const lastEnd = job.runs.at(-1)?.endTime;
+  if (job.status !== "Waiting" || lastEnd === undefined) return job;
+  return { ...job, nextRunAt: Math.max(now, lastEnd + job.frequency * HOUR) };
 }
 
 function expire(job: JobRecord, at: number): JobEvent[] {
@@ -249,41 +315,6 @@ function expire(job: JobRecord, at: number): JobEvent[] {
 function remove(job: JobRecord, at: number): JobEvent[] {
   job.deletedAt = at;
   return [{ kind: "removed", jobId: job.jobId, at, runningDelta: 0 }];
-}
-
-/** Derived fields (Progress, BusinessStatus) as of `now`. Mutates the draft. */
-function refresh(job: JobRecord, now: number): void {
-  const run = job.run;
-  if (job.status === "Finished") {
-    job.progress = 100;
-    job.businessStatus = "";
-    return;
-  }
-  if (job.status === "Waiting") {
-    job.progress = 100;
-    job.businessStatus = "";
-    return;
-  }
-  if (!run) {
-    job.progress = job.status === "Expired" ? job.progress : 0;
-    job.businessStatus = "";
-    return;
-  }
-  const position =
-    run.segmentStartedAt === null
-      ? run.doneMs
-      : Math.min(run.workMs, run.doneMs + (now - run.segmentStartedAt));
-  // Two decimals like the service's Float; never 100 before the run is really over.
-  job.progress = Math.min(99.99, Math.floor((position / run.workMs) * 10_000) / 100);
-  job.businessStatus = job.status === "Running" ? phaseAt(run.phases, position) : "";
-}
-
-/** The business status at a work position within a run. */
-export function phaseAt(phases: RunPhases, position: number): BusinessStatus {
-  if (position < phases.preparing) return "Preparing";
-  if (position < phases.preparing + phases.syncing) return "Syncing";
-  if (position < phases.preparing + phases.syncing + phases.processing) return "Processing";
-  return "Cleaning";
 }
 
 /**
@@ -309,14 +340,6 @@ export function nextTransitionAt(job: JobRecord): number | null {
   return Number.isFinite(at) ? at : null;
 }
 
-/** The job with Progress and BusinessStatus as of `now` (a copy when they change). */
-export function withProgress(job: JobRecord, now: number): JobRecord {
-  if (job.status !== "Running") return job;
-  const next = { ...job };
-  refresh(next, now);
-  return next;
-}
-
 /**
  * Every transition due up to `now`, in order, then the derived fields as of `now`. A deleted job
  * is returned unchanged.
@@ -335,13 +358,4 @@ export function advance(job: JobRecord, now: number, settings: SimulationSetting
   }
   refresh(next, now);
   return { job: next, events };
-}
-
-/** The emulated time a job spent Running up to `now`, the open segment included. */
-export function runningTime(job: JobRecord, now: number): number {
-  const open =
-    job.status === "Running" && job.run?.segmentStartedAt != null
-      ? now - job.run.segmentStartedAt
-      : 0;
-  return job.runningMs + Math.max(0, open);
 }

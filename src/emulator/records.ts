@@ -70,8 +70,14 @@ export interface JobDisk {
 interface RunRecord {
   startTime: number;
   endTime: number;
+  /** The image this run produced; the run keeps it even after the image is pruned. */
   imageId: string;
   type: "Manual" | "Schedule";
+  /**
+   * When SMC deleted the image to keep at most MaxNumberOfImageToKeep ([model] oldest first);
+   * null while the image exists.
+   */
+  imageDeletedAt: number | null;
 }
 
 /** Durations (ms of emulated time) of one run's phases, in the order they happen. */
@@ -147,6 +153,11 @@ export interface JobRecord {
   run: ActiveRun | null;
   /** Waiting: when the next incremental run begins. */
   nextRunAt: number | null;
+  /**
+   * When CutOverReplicationJob was accepted; null before. A job cut over with SyncData=true is
+   * Running its last run and finishes when that run ends.
+   */
+  cutOverAt: number | null;
   expiredAt: number | null;
   /** Running time of all closed segments (ms, emulated). */
   runningMs: number;

@@ -21,7 +21,7 @@ export interface EmulatorStats {
   jobsCreated: number;
   /** Deleted by DeleteReplicationJob or a forced DeleteSourceServer. */
   jobsDeleted: number;
-  /** Reached Finished (RunOnce=true). */
+  /** Reached Finished (a RunOnce=true job's run, or an incremental job's cut-over). */
   jobsFinished: number;
   /** Runs that dropped to InError. */
   jobsFailed: number;
@@ -30,6 +30,10 @@ export interface EmulatorStats {
   jobsRemoved: number;
   /** Incremental runs completed (RunOnce=false jobs going to Waiting). */
   runsCompleted: number;
+  /** Images incremental jobs deleted to keep at most MaxNumberOfImageToKeep. */
+  imagesPruned: number;
+  /** CutOverReplicationJob calls accepted. */
+  cutOvers: number;
   /** CreateReplicationJob calls rejected with QuotaExceeded.ReplicationJob for the job quota. */
   quotaRejections: number;
   /** StartReplicationJob calls rejected because the running cap was reached. */
@@ -55,6 +59,8 @@ export type CounterName =
   | "jobsExpired"
   | "jobsRemoved"
   | "runsCompleted"
+  | "imagesPruned"
+  | "cutOvers"
   | "quotaRejections"
   | "runningCapRejections"
   | "idempotentReplays";
@@ -75,6 +81,8 @@ export class StatsRecorder {
       jobsExpired: 0,
       jobsRemoved: 0,
       runsCompleted: 0,
+      imagesPruned: 0,
+      cutOvers: 0,
       quotaRejections: 0,
       runningCapRejections: 0,
       idempotentReplays: 0,

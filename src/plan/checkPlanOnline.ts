@@ -13,8 +13,8 @@ export interface OnlineCheck {
 
 /**
  * What only the service can tell: every server resolves to exactly one source, which is
- * `Available`, has no unfinished job, has the data disks the plan names, and is not larger than
- * the disks the plan asks for.
+ * `Available`, has no unfinished job, has the data disks the plan names, and whose partitions fit
+ * the disks the plan asks for (as CreateReplicationJob will judge them).
  */
 export async function checkPlanOnline(
   plan: CompiledPlan,
@@ -51,12 +51,28 @@ export async function checkPlanOnline(
   return { sources, problems };
 }
 
+const GIB = 1024 ** 3;
+/** The contract's least SystemDiskSize (GiB). */
+const SYSTEM_DISK_MIN_GIB = 20;
+
+const totalBytes = (parts: ReadonlyArray<{ sizeBytes: number }>) =>
+  parts.reduce((sum, part) => sum + part.sizeBytes, 0);
+const gib = (bytes: number) => (bytes / GIB).toFixed(2);
+
+/**
+ * CreateReplicationJob's rule (the emulator's jobConsistency.ts): a disk's partitions must fit in
+ * it, and partitions the plan leaves out are the source's, so a disk smaller than the source's is
+ * refused unless `systemDiskParts` / `parts` shrink it. Partitions the plan gives are checked
+ * offline (serverRules.ts); here only the source's, with the least size that holds them.
+ */
 function diskProblems(server: CompiledServer, source: SourceServer, label: string): string[] {
   const messages: string[] = [];
-  const { systemDiskSize, dataDisks = [] } = server.settings;
-  if (systemDiskSize < source.systemDiskSize) {
+  const { systemDiskSize, systemDiskParts, dataDisks = [] } = server.settings;
+  const systemBytes = totalBytes(source.systemDiskParts);
+  if (systemDiskParts === undefined && systemBytes > systemDiskSize * GIB) {
+    const least = Math.max(SYSTEM_DISK_MIN_GIB, Math.ceil(systemBytes / GIB));
     messages.push(
-      `\`systemDiskSize\` ${systemDiskSize} GiB is smaller than the system disk of ${label} (${source.systemDiskSize} GiB)`,
+      `\`systemDiskSize\` ${systemDiskSize} GiB cannot hold the system disk partitions of ${label} (${gib(systemBytes)} GiB): use at least ${least} GiB, or shrink them with \`systemDiskParts\``,
     );
   }
   const onSource = new Map(source.dataDisks.map((disk) => [disk.index, disk]));
@@ -67,9 +83,12 @@ function diskProblems(server: CompiledServer, source: SourceServer, label: strin
       messages.push(
         `Data disk index ${disk.index} does not exist on ${label} (its data disks: ${have})`,
       );
-    } else if (disk.size < existing.size) {
+      continue;
+    }
+    const bytes = totalBytes(existing.parts);
+    if ((disk.parts === undefined || disk.parts.length === 0) && bytes > disk.size * GIB) {
       messages.push(
-        `Data disk ${disk.index}: ${disk.size} GiB is smaller than the source's ${existing.size} GiB on ${label}`,
+        `Data disk ${disk.index}: ${disk.size} GiB cannot hold the partitions of data disk ${disk.index} of ${label} (${gib(bytes)} GiB): use at least ${Math.ceil(bytes / GIB)} GiB, or shrink them with \`parts\``,
       );
     }
   }

@@ -14,6 +14,7 @@ import { HttpTransport } from "./httpTransport.ts";
 import type {
   Acknowledged,
   CallOptions,
+  CutOverReplicationJobRequest,
   DeleteSourceServerRequest,
   DescribeReplicationJobsRequest,
   DescribeSourceServersRequest,
@@ -284,6 +285,23 @@ export class SmcClient {
 
   stopReplicationJob(request: JobIdRequest, options?: CallOptions): Promise<Acknowledged> {
     return this.#acknowledge("StopReplicationJob", toWireParams({ JobId: request.jobId }), options);
+  }
+
+  /**
+   * Ends an incremental job between two runs (contract §5): only while it is `Waiting`, else
+   * `ReplicationJob.InvalidStatus` (a conflict: re-read the job). With `syncData` the job runs one
+   * last time (Running, one more image) before it is `Finished`; without, it finishes at once.
+   * A Finished job frees its source but holds its quota slot until deleted.
+   */
+  cutOverReplicationJob(
+    request: CutOverReplicationJobRequest,
+    options?: CallOptions,
+  ): Promise<Acknowledged> {
+    return this.#acknowledge(
+      "CutOverReplicationJob",
+      toWireParams({ JobId: request.jobId, SyncData: request.syncData }),
+      options,
+    );
   }
 
   async describeReplicationJobs(

@@ -53,6 +53,16 @@ export interface JobIdRequest {
   jobId: string;
 }
 
+export interface CutOverReplicationJobRequest {
+  /** An incremental (RunOnce=false) job; the service accepts it only while `Waiting`. */
+  jobId: string;
+  /**
+   * Run one last synchronisation first (one more run and image, the job Running meanwhile), then
+   * finish; false finishes at once with the images the job has. @default false (service side)
+   */
+  syncData?: boolean;
+}
+
 export interface DescribeReplicationJobsRequest {
   /** At most 50 ids (`SourceId.N`). */
   sourceIds?: readonly string[];

@@ -155,6 +155,7 @@ export function decodeReplicationJob(raw: RawObject): ReplicationJob {
     instanceId: str(raw, "InstanceId"),
     systemDiskSize: num(raw, "SystemDiskSize"),
     dataDisks: wrappedList(raw, "DataDisks", "DataDisk").map(jobDataDisk),
+    transitionInstanceId: str(raw, "TransitionInstanceId"),
     netMode: num(raw, "NetMode"),
     vpcId: str(raw, "VpcId"),
     vSwitchId: str(raw, "VSwitchId"),

@@ -70,10 +70,16 @@ export interface SourceServer {
   systemInfo: string;
 }
 
+/** One run of a job (`ReplicationJobRuns`): an incremental job has one per sync, each with an image. */
 export interface JobRun {
   startTime: string;
   endTime: string;
+  /**
+   * The image this run produced. The entry stays after the job pruned the image to keep
+   * `maxNumberOfImageToKeep`, so an older run's image may no longer exist.
+   */
   imageId: string;
+  /** `Schedule` when SMC started the run (ScheduledStartTime, incremental re-runs). */
   type: "Manual" | "Schedule";
 }
 
@@ -101,18 +107,25 @@ export interface ReplicationJob {
   /** Only meaningful while `status` is Running; empty otherwise. */
   businessStatus: BusinessStatus | "";
   imageName: string;
+  /** The newest image the job produced ("" before its first run ends). */
   imageId: string;
   instanceId: string;
   systemDiskSize: number;
   dataDisks: JobDataDisk[];
+  /** The intermediate instance SMC migrates through; "" once released (after a cut-over). */
+  transitionInstanceId: string;
   netMode: number;
   vpcId: string;
   vSwitchId: string;
   replicationParameters: string;
+  /** false: an incremental job, re-run every `frequency` hours until cut over. */
   runOnce: boolean;
+  /** Hours between the end of one incremental run and the start of the next; 0 when not set. */
   frequency: number;
+  /** Images an incremental job keeps; older ones are deleted. 0 when not set. */
   maxNumberOfImageToKeep: number;
   scheduledStartTime: string;
+  /** When the job turns Expired if still unfinished ("" for never). */
   validTime: string;
   creationTime: string;
   startTime: string;

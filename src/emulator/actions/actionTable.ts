@@ -1,6 +1,7 @@
-/** The 12 actions of SMC 2019-06-01 the emulator models, one handler module each. */
+/** The 13 actions of SMC 2019-06-01 the emulator models, one handler module each. */
 import type { ActionHandler } from "./actionContext.ts";
 import { createReplicationJob } from "./createReplicationJob.ts";
+import { cutOverReplicationJob } from "./cutOverReplicationJob.ts";
 import { deleteReplicationJob } from "./deleteReplicationJob.ts";
 import { deleteSourceServer } from "./deleteSourceServer.ts";
 import { describeReplicationJobs } from "./describeReplicationJobs.ts";
@@ -24,6 +25,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map(
     ModifyReplicationJobAttribute: modifyReplicationJobAttribute,
     StartReplicationJob: startReplicationJob,
     StopReplicationJob: stopReplicationJob,
+    CutOverReplicationJob: cutOverReplicationJob,
     TagResources: tagResources,
     ListTagResources: listTagResources,
     UntagResources: untagResources,

@@ -10,7 +10,8 @@ import type { JobRecord } from "../records.ts";
 import { bytesToCopy } from "../sourceCatalogue.ts";
 import type { ActionHandler } from "./actionContext.ts";
 import { attachTags, tagsToAttach } from "./fieldRules.ts";
-import { checkJobConsistency, readJobFields } from "./jobFields.ts";
+import { checkJobConsistency, partsOf, withDefaultParts } from "./jobConsistency.ts";
+import { readJobFields } from "./jobFields.ts";
 import { findSource } from "./resourceLookup.ts";
 
 const DAY = 86_400_000;
@@ -38,7 +39,22 @@ export const createReplicationJob: ActionHandler = ({ store, params, now }) => {
   }
 
   const source = findSource(store, sourceId);
-  checkJobConsistency({ ...fields, systemDiskSize }, source);
+  // Judged as it will be stored: the source's own partitions where the request names none.
+  const systemDiskParts = fields.systemDiskParts ?? partsOf(source.systemDiskParts);
+  const dataDisks = withDefaultParts(fields.dataDisks ?? [], source);
+  checkJobConsistency(
+    {
+      systemDiskSize,
+      systemDiskParts,
+      dataDisks,
+      netMode: fields.netMode ?? 0,
+      vpcId: fields.vpcId ?? "",
+      vSwitchId: fields.vSwitchId ?? "",
+      targetType: fields.targetType ?? "Image",
+      instanceId: fields.instanceId ?? "",
+    },
+    source,
+  );
   const jobs = [...store.jobs()];
   if (fields.name && jobs.some((job) => job.name === fields.name))
     throw new ApiError("ReplicationJobName.Duplicate");
@@ -53,7 +69,6 @@ export const createReplicationJob: ActionHandler = ({ store, params, now }) => {
   }
 
   const jobId = store.newId("j");
-  const dataDisks = fields.dataDisks ?? [];
   const imageName = fields.imageName ?? "";
   const clash =
     imageName !== "" &&
@@ -69,13 +84,7 @@ export const createReplicationJob: ActionHandler = ({ store, params, now }) => {
     imageName: clash ? `${imageName}_${jobId}` : imageName,
     instanceId: fields.instanceId ?? "",
     systemDiskSize,
-    systemDiskParts:
-      fields.systemDiskParts ??
-      source.systemDiskParts.map((part) => ({
-        device: part.device,
-        sizeBytes: part.sizeBytes,
-        block: part.canBlock,
-      })),
+    systemDiskParts,
     dataDisks,
     netMode: fields.netMode ?? 0,
     vpcId: fields.vpcId ?? "",
@@ -109,6 +118,7 @@ export const createReplicationJob: ActionHandler = ({ store, params, now }) => {
     ),
     run: null,
     nextRunAt: null,
+    cutOverAt: null,
     expiredAt: null,
     runningMs: 0,
     segments: 0,

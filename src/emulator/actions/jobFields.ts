@@ -1,16 +1,15 @@
 /**
  * The job fields CreateReplicationJob and ModifyReplicationJobAttribute share, read and checked for
- * format and range. Rules that need the source or other jobs (data disk indexes, duplicate names)
- * are checked by the actions with `checkAgainstSource`.
+ * format and range (and duplicate data disk indexes within the request). Rules between fields and
+ * the source (partitions fit, data disk indexes exist, network) are jobConsistency.ts's.
  */
 import type { TargetType } from "../../smc/types.ts";
 import { ApiError, invalidParameter, missingActionParameter } from "../errorCatalogue.ts";
 import type { ParamReader } from "../paramReader.ts";
-import type { JobDisk, JobPart, SourceRecord } from "../records.ts";
+import type { JobDisk, JobPart } from "../records.ts";
 import { checkDescription, checkName } from "./fieldRules.ts";
 
 const DAY = 86_400_000;
-const GIB = 1024 ** 3;
 
 export interface JobFields {
   name?: string;
@@ -65,14 +64,7 @@ function readDataDisks(params: ParamReader): JobDisk[] {
       const size = reader.int("Size", { min: 20, max: 32768 });
       if (index === undefined) throw missingActionParameter(`DataDisk.${n}.Index`);
       if (size === undefined) throw missingActionParameter(`DataDisk.${n}.Size`);
-      const parts = readParts(reader, "Part", 64);
-      if (parts.reduce((sum, part) => sum + part.sizeBytes, 0) > size * GIB) {
-        throw new ApiError(
-          "InvalidParameter",
-          `The partitions of DataDisk.${n} are larger than its Size of ${size} GiB.`,
-        );
-      }
-      return { index, size, parts };
+      return { index, size, parts: readParts(reader, "Part", 64) };
     });
   if (new Set(disks.map((disk) => disk.index)).size !== disks.length)
     throw new ApiError("DataDisk.DuplicateIndex");
@@ -80,8 +72,8 @@ function readDataDisks(params: ParamReader): JobDisk[] {
 }
 
 /**
- * Reads the fields present in the request. `creationTime` bounds ValidTime (creation + 7 … 90 days);
- * `now` bounds ScheduledStartTime (after now, at most 30 days ahead).
+ * Reads the fields present in the request. `creationTime` bounds ValidTime (creation + 7 … 90 days,
+ * and after now); `now` bounds ScheduledStartTime (after now, at most 30 days ahead).
  */
 export function readJobFields(params: ParamReader, now: number, creationTime: number): JobFields {
   const fields: JobFields = {};
@@ -109,14 +101,18 @@ export function readJobFields(params: ParamReader, now: number, creationTime: nu
   }
   const validTime = params.time("ValidTime");
   if (validTime !== undefined) {
+    // [model] on Modify it must also lie ahead: a ValidTime already passed would expire the job
+    // on the spot, which is what DeleteReplicationJob is for.
     if (
       validTime !== null &&
-      (validTime < creationTime + 7 * DAY || validTime > creationTime + 90 * DAY)
+      (validTime < creationTime + 7 * DAY ||
+        validTime > creationTime + 90 * DAY ||
+        validTime <= now)
     ) {
       throw invalidParameter(
         "ValidTime",
         params.string("ValidTime") ?? "",
-        `a time 7 to 90 days after the job's creation (${new Date(creationTime).toISOString()})`,
+        `a time 7 to 90 days after the job's creation (${new Date(creationTime).toISOString()}) and after now (${new Date(now).toISOString()})`,
       );
     }
     fields.validTime = validTime;
@@ -171,36 +167,4 @@ export function readJobFields(params: ParamReader, now: number, creationTime: nu
 
 function hasPrefix(params: ParamReader, prefix: string): boolean {
   return params.keys().some((key) => key.startsWith(prefix));
-}
-
-/**
- * Rules between the merged job fields and the source: data disk indexes exist on the source,
- * system partitions fit the system disk, VPC mode names a vSwitch of the VpcId, Instance names one.
- */
-export function checkJobConsistency(
-  fields: Required<Pick<JobFields, "systemDiskSize">> & JobFields,
-  source: SourceRecord,
-): void {
-  const sourceIndexes = new Set(source.dataDisks.map((disk) => disk.index));
-  if ((fields.dataDisks ?? []).some((disk) => !sourceIndexes.has(disk.index))) {
-    throw new ApiError("ReplicationJobDataDiskIndex.Invalid");
-  }
-  const systemBytes = (fields.systemDiskParts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
-  if (systemBytes > fields.systemDiskSize * GIB) {
-    throw new ApiError(
-      "InvalidParameter",
-      `The SystemDiskPart.N sizes add up to ${systemBytes} bytes, more than SystemDiskSize (${fields.systemDiskSize} GiB).`,
-    );
-  }
-  if (fields.netMode === 2 && !fields.vSwitchId) throw missingActionParameter("VSwitchId");
-  // [model] a vSwitch belongs to the VPC whose id suffix it contains (vsw-abc1 is in vpc-abc).
-  if (
-    fields.vpcId &&
-    fields.vSwitchId &&
-    !fields.vSwitchId.slice(4).includes(fields.vpcId.slice(4))
-  ) {
-    throw new ApiError("VSwitchIdVpcId.Mismatch");
-  }
-  if (fields.targetType === "Instance" && !fields.instanceId)
-    throw missingActionParameter("InstanceId");
 }
