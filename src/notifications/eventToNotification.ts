@@ -44,7 +44,7 @@ export interface Notification {
 export const FAILURES_LISTED = 20;
 
 /** The events mapped one to one; `server:status` failures are grouped instead (serverFailureOf). */
-export type MappedEventName =
+type MappedEventName =
   | "plan:submitted"
   | "plan:status"
   | "wave:status"

@@ -30,7 +30,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: "expected the name of an environment variable, such as OPS_HOOK_SECRET",
 });
 
-export const MESSAGE_FORMATS = ["json", "dingtalk", "slack"] as const;
+const MESSAGE_FORMATS = ["json", "dingtalk", "slack"] as const;
 export type MessageFormat = (typeof MESSAGE_FORMATS)[number];
 
 /** Webhook names appear in metrics labels and logs: short and plain. */

@@ -2,7 +2,7 @@
  * The events a webhook can ask for, in one vocabulary of `<subject>.<what happened>`. A webhook's
  * `events` list holds these names, `<subject>.*` or `*`.
  */
-export const NOTIFICATION_EVENTS = [
+const NOTIFICATION_EVENTS = [
   "plan.submitted",
   "plan.started",
   "plan.succeeded",

@@ -22,7 +22,7 @@ import { dingTalkSignedUrl, SIGNATURE_HEADER, signatureHeader } from "./webhookS
 export const NOTIFICATIONS_QUEUE = "notifications";
 
 /** What the daemon knows of a plan for messages; the orchestrator's `PlanView` is one. */
-export interface PlanFacts {
+interface PlanFacts {
   name: string;
   counts: Record<string, number>;
   waves: readonly { name: string; counts: Record<string, number> }[];

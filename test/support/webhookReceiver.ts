@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 /** How the receiver answers one request. */
 export type Answer = "ok" | "error" | "slow";
 
-export interface ReceivedRequest {
+interface ReceivedRequest {
   /** The path the webhook posts to, e.g. `/ops`. */
   path: string;
   headers: IncomingHttpHeaders;
