@@ -55,6 +55,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     events,
     logger,
     describePlan: async (planId) => migrations?.getPlan(planId),
+    lockDurationMs: config.orchestrator.lockDurationMs,
+    stalledIntervalMs: config.orchestrator.stalledIntervalMs,
   });
 
   const orchestrator = await startOrchestrator({

@@ -42,6 +42,13 @@ export interface NotifierOptions {
   now?: () => number;
   /** [0, 1) for backoff jitter. @default Math.random */
   random?: () => number;
+  /**
+   * A daemon that dies mid-delivery gives the delivery to another after this long, ms (BullMQ's
+   * lock, renewed while a delivery runs). @default 30_000
+   */
+  lockDurationMs?: number;
+  /** How often each daemon looks for deliveries of a daemon that died, ms. @default 30_000 */
+  stalledIntervalMs?: number;
 }
 
 export interface Notifier {
@@ -267,6 +274,8 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       prefix,
       concurrency: delivery.concurrency,
       maxStalledCount: MAX_STALLED,
+      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
           deliveryDelay(
