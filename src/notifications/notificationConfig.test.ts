@@ -117,7 +117,7 @@ describe("notifications config", () => {
       ].join("\n"),
     );
     expect(found).toEqual([
-      'c.yaml:4:12: notifications.webhooks.0.url: expected an http(s) URL such as "https://hooks.example.com/…" (the value is not shown: (not a URL); webhook URLs carry tokens)',
+      'c.yaml:4:12: notifications.webhooks.0.url: expected an http(s) URL such as "https://hooks.example.com/…" (the value is not shown: webhook URLs carry tokens)',
       'c.yaml:5:15: notifications.webhooks.0.format: expected one of "json", "dingtalk", "slack", got "slak"; did you mean "slack"?',
       expect.stringMatching(
         /^c\.yaml:6:24: notifications\.webhooks\.0\.events\.1: expected one of "\*", "plan\.\*".*, got "wave\.finishd"; did you mean "wave\.finished"\?$/,
@@ -133,6 +133,20 @@ describe("notifications config", () => {
       "c.yaml:13:37: notifications.delivery.attempts: expected at least 1, got 0",
     ]);
     expect(found.join("\n")).not.toContain("tok3nXYZ");
+  });
+
+  it("shows a mistyped URL's host at most, and takes delivery settings from the environment", async () => {
+    const yaml =
+      "notifications:\n  webhooks:\n    - { name: a, url: ftp://files.example/tok3nXYZ }";
+    expect(await problems(yaml)).toEqual([
+      'c.yaml:3:23: notifications.webhooks.0.url: expected an http(s) URL such as "https://hooks.example.com/…", got "ftp://files.example/…" (the rest is not shown: webhook URLs carry tokens)',
+    ]);
+    const { config } = await load("notifications: { webhooks: [] }", {
+      SMC_WAVES_NOTIFICATIONS_DELIVERY_ATTEMPTS: "3",
+      SMC_WAVES_NOTIFICATIONS_SERVER_FAILURE_WINDOW: "5m",
+    });
+    expect(config.notifications.delivery.attempts).toBe(3);
+    expect(config.notifications.serverFailureWindowMs).toBe(300_000);
   });
 
   it("refuses two webhooks of one name", async () => {

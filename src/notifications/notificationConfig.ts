@@ -200,7 +200,7 @@ export function compileNotifications(
     webhooks.push({
       name: hook.name,
       url: new Secret(url),
-      displayUrl: maskUrl(url),
+      displayUrl: maskUrl(url) ?? "(not a URL)",
       format: hook.format,
       events: hook.events,
       ...(secret ? { secret } : {}),

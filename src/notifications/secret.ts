@@ -32,15 +32,35 @@ export class Secret {
 }
 
 /**
- * A URL as logs and errors may show it: scheme, host and port only. The path and query of a chat
- * webhook are its credential (`/services/T…/B…/xyz`, `?access_token=…`).
+ * A URL as logs and errors may show it: scheme, host and port only; undefined for text that is not
+ * a URL. The path and query of a chat webhook are its credential (`/services/T…/B…/xyz`,
+ * `?access_token=…`).
  */
-export function maskUrl(text: string): string {
+export function maskUrl(text: string): string | undefined {
   try {
     const url = new URL(text);
     const rest = url.pathname !== "/" || url.search !== "" ? "/…" : "/";
     return `${url.protocol}//${url.host}${rest}`;
   } catch {
-    return "(not a URL)";
+    return undefined;
   }
+}
+
+/** `text` with every appearance of `url`'s credential parts (path and query) replaced by "…". */
+export function scrubUrl(text: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return text;
+  }
+  const secrets = [
+    url,
+    `${parsed.pathname}${parsed.search}`,
+    parsed.search.slice(1),
+    parsed.pathname,
+  ]
+    .filter((part) => part.length > 1)
+    .sort((a, b) => b.length - a.length);
+  return secrets.reduce((scrubbed, part) => scrubbed.split(part).join("…"), text);
 }

@@ -1,4 +1,5 @@
 import type { DeliveryPolicy, MessageFormat } from "./notificationConfig.ts";
+import { scrubUrl } from "./secret.ts";
 
 /** What one try at a webhook came to. */
 export type TryOutcome =
@@ -150,14 +151,21 @@ export async function postWebhook(request: {
       signal: AbortSignal.timeout(request.timeoutMs),
     });
     const body = await readBounded(response);
-    return classifyResponse({
+    const outcome = classifyResponse({
       status: response.status,
       retryAfter: response.headers.get("retry-after"),
       body,
       format: request.format,
       nowMs: request.now(),
     });
+    // A receiver's error page may echo the request line, and with it the URL's token.
+    return outcome.kind === "delivered"
+      ? outcome
+      : { ...outcome, reason: scrubUrl(outcome.reason, request.url) };
   } catch (error) {
-    return { kind: "retry", reason: networkReason(error, request.timeoutMs) };
+    return {
+      kind: "retry",
+      reason: scrubUrl(networkReason(error, request.timeoutMs), request.url),
+    };
   }
 }

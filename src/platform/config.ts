@@ -148,6 +148,13 @@ const SECRET_KEY = /secret|accesskey|securitytoken|token|password/i;
 const isWebhookUrl = (path: readonly PropertyKey[]): boolean =>
   path[0] === "notifications" && path[path.length - 1] === "url";
 
+function shownWebhookUrl(input: unknown): string {
+  const masked = typeof input === "string" ? maskUrl(input) : undefined;
+  return masked
+    ? `, got ${JSON.stringify(masked)} (the rest is not shown: webhook URLs carry tokens)`
+    : " (the value is not shown: webhook URLs carry tokens)";
+}
+
 function describeIssue(issue: z.core.$ZodIssue): Described[] {
   const path = [...issue.path];
   // A cross-field rule (give exactly one of two keys) gets the whole mapping: nothing to quote.
@@ -155,7 +162,7 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
     issue.code === "custom" && (issue.input === undefined || typeof issue.input === "object")
       ? ""
       : isWebhookUrl(path)
-        ? ` (the value is not shown: ${maskUrl(String(issue.input))}; webhook URLs carry tokens)`
+        ? shownWebhookUrl(issue.input)
         : `, got ${show(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
