@@ -6,8 +6,10 @@ import type { Redis } from "ioredis";
 import { createHealthCheck } from "./api/healthCheck.ts";
 import { type RunningApiServer, startApiServer } from "./api/server.ts";
 import type { RunningEmulator } from "./emulator/startEmulator.ts";
+import { startNotifier } from "./notifications/notifier.ts";
 import type { Account } from "./orchestrator/context.ts";
 import { type Orchestrator, startOrchestrator } from "./orchestrator/orchestrator.ts";
+import type { Migrations } from "./orchestrator/views.ts";
 import type { DaemonConfig } from "./platform/config.ts";
 import { MigrationEvents } from "./platform/events.ts";
 import { type Logger, logMigrationEvents } from "./platform/logger.ts";
@@ -43,6 +45,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const redis: Redis = createRedisConnection(config.redis.url, "worker", { name: "smc-waves" });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error; reconnecting"));
 
+  // Notifications (issue 9.5): listening before the orchestrator's workers start, so no event of
+  // boot is missed; plan names and counts come from the orchestrator once it exists.
+  let migrations: Migrations | undefined;
+  const notifier = await startNotifier({
+    redis,
+    prefix: config.redis.prefix,
+    config: config.notifications,
+    events,
+    logger,
+    describePlan: async (planId) => migrations?.getPlan(planId),
+    lockDurationMs: config.orchestrator.lockDurationMs,
+    stalledIntervalMs: config.orchestrator.stalledIntervalMs,
+  });
+
   const orchestrator = await startOrchestrator({
     redis,
     prefix: config.redis.prefix,
@@ -56,6 +72,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     ...(emulator ? { clock: emulator.clock } : {}),
   });
+  migrations = orchestrator.migrations;
 
   let api: RunningApiServer | undefined;
   // Health probes must answer while Redis is away, so they get a fail-fast connection of their own.
@@ -68,7 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       host: config.http.host,
       port: config.http.port,
       migrations: orchestrator.migrations,
-      queues: Object.values(orchestrator.queues),
+      queues: [...Object.values(orchestrator.queues), ...(notifier.queue ? [notifier.queue] : [])],
       events,
       logger,
       dashboardReadOnly: config.http.dashboardReadOnly,
@@ -90,6 +107,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async close() {
       await api?.close();
       await orchestrator.close(config.orchestrator.drainTimeoutMs);
+      // After the orchestrator (its last steps may still notify), before Redis.
+      await notifier.close();
       for (const account of accounts.values()) account.client.close();
       redis.disconnect();
       probeRedis.disconnect();

@@ -30,6 +30,8 @@ export interface ApiMetrics {
 
 /** Replication jobs run minutes to days: buckets from 1 minute to 2 days, in seconds. */
 const JOB_DURATION_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
+/** A message goes out in well under a second, or after retries for up to about an hour. */
+const NOTIFICATION_LATENCY_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 /** SMC calls take tens of ms to seconds (timeouts at 10 s by default). */
 const CALL_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -173,7 +175,35 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
     registers,
   });
 
+  const notifications = new Counter({
+    name: "smc_waves_notifications_total",
+    help: "Webhook delivery tries by this daemon: delivered, retried (a try failed, more follow) or failed (given up; the job stays in the notifications queue's failed state)",
+    labelNames: ["webhook", "outcome"],
+    registers,
+  });
+  const notificationsDropped = new Counter({
+    name: "smc_waves_notifications_dropped_total",
+    help: "Notifications lost because Redis refused to enqueue them",
+    labelNames: ["event"],
+    registers,
+  });
+  const notificationLatency = new Histogram({
+    name: "smc_waves_notification_latency_seconds",
+    help: "From the fact (a wave finished) to its webhook taking the message, retries included",
+    labelNames: ["webhook"],
+    buckets: NOTIFICATION_LATENCY_BUCKETS,
+    registers,
+  });
+
   const offs = [
+    events.on("notification:delivered", (e) => {
+      notifications.inc({ webhook: e.webhook, outcome: "delivered" });
+      notificationLatency.observe({ webhook: e.webhook }, e.latencyMs / 1000);
+    }),
+    events.on("notification:failed", (e) =>
+      notifications.inc({ webhook: e.webhook, outcome: e.final ? "failed" : "retried" }),
+    ),
+    events.on("notification:dropped", (e) => notificationsDropped.inc({ event: e.event })),
     events.on("smc:call", (e) => {
       smcCalls.inc({ action: e.action });
       smcCallDuration.observe({ action: e.action }, e.durationMs / 1000);

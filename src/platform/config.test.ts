@@ -59,6 +59,18 @@ describe("loadConfig", () => {
       },
       log: { level: "info", pretty: "auto" },
       emulator: { embedded: false, sources: 60, timeScale: 3600, seed: 1, quota: 100 },
+      notifications: {
+        serverFailureWindowMs: 60_000,
+        webhooks: [],
+        delivery: {
+          attempts: 15,
+          backoffMs: 2_000,
+          maxBackoffMs: 600_000,
+          timeoutMs: 10_000,
+          concurrency: 8,
+          dedupeWindowMs: 86_400_000,
+        },
+      },
     });
   });
 
@@ -226,7 +238,7 @@ describe("loadConfig", () => {
     const syntax = await problems("redis:\n  url: [unclosed\nhttp: {}\n");
     expect(syntax[0]).toMatch(/^c\.yaml:\d+:\d+: /);
     expect(await problems("- a\n- b\n")).toEqual([
-      "c.yaml:1:1: expected a mapping of sections (redis, http, accounts, orchestrator, log, emulator), got a list",
+      "c.yaml:1:1: expected a mapping of sections (redis, http, accounts, orchestrator, log, emulator, notifications), got a list",
     ]);
     expect(await problems("http: { port: 1 }\nhttp: { port: 2 }\n")).toEqual([
       expect.stringMatching(/^c\.yaml:2:1: Duplicate key/),

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { z } from "zod";
+import { compileNotifications } from "../notifications/notificationConfig.ts";
+import { maskUrl } from "../notifications/secret.ts";
 import { closestName } from "../plan/closestName.ts";
 import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
@@ -102,8 +104,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   const parsed = configSchema.safeParse(overrides.raw, { reportInput: true });
   const problems = [...overrides.problems];
-  if (!parsed.success) {
-    const located = parsed.error.issues.flatMap(describeIssue).map((problem) => {
+  // Webhook URLs and secrets named by environment variable are read once the file is valid.
+  const notifications = parsed.success
+    ? compileNotifications(parsed.data.notifications, env)
+    : undefined;
+  const described: Described[] = parsed.success
+    ? (notifications?.problems ?? [])
+    : parsed.error.issues.flatMap(describeIssue);
+  if (described.length > 0) {
+    const located = described.map((problem) => {
       const what = `${pathKey(problem.path)}: ${problem.message}`;
       const variable = overrides.origins.get(pathKey(problem.path));
       if (variable || !yaml || !shown) {
@@ -118,8 +127,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     // Environment problems first, then the file's in reading order.
     problems.push(...located.sort((a, b) => a.order - b.order).map((p) => p.text));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { config: compileConfig(parsed.data, token), ...(shown ? { file: shown } : {}), warnings };
+  if (problems.length > 0 || !parsed.success || !notifications) throw new ConfigError(problems);
+  return {
+    config: compileConfig(parsed.data, token, notifications.config),
+    ...(shown ? { file: shown } : {}),
+    warnings,
+  };
 }
 
 interface Described {
@@ -131,14 +144,39 @@ interface Described {
 
 const SECRET_KEY = /secret|accesskey|securitytoken|token|password/i;
 
+/** `notifications.webhooks.<n>.url`: chat webhook URLs carry their token, so never quoted. */
+const isWebhookUrl = (path: readonly PropertyKey[]): boolean =>
+  path[0] === "notifications" && path[path.length - 1] === "url";
+
+function shownWebhookUrl(input: unknown): string {
+  const masked = typeof input === "string" ? maskUrl(input) : undefined;
+  return masked
+    ? `, got ${JSON.stringify(masked)} (the rest is not shown: webhook URLs carry tokens)`
+    : " (the value is not shown: webhook URLs carry tokens)";
+}
+
 function describeIssue(issue: z.core.$ZodIssue): Described[] {
   const path = [...issue.path];
-  const got = `, got ${show(issue.input)}`;
+  // A cross-field rule (give exactly one of two keys) gets the whole mapping: nothing to quote.
+  const got =
+    issue.code === "custom" && (issue.input === undefined || typeof issue.input === "object")
+      ? ""
+      : isWebhookUrl(path)
+        ? shownWebhookUrl(issue.input)
+        : `, got ${show(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
         const known = keysAt(configSchema, path.map(String));
         const suggestion = closestName(key, known);
+        if (path[0] === "notifications") {
+          const hint = suggestion
+            ? `; did you mean "${suggestion}"?`
+            : SECRET_KEY.test(key)
+              ? "; secrets never go in this file: put the secret in an environment variable and name it with secretEnv"
+              : `; known keys here: ${known.join(", ")}`;
+          return { path: [...path, key], atKey: true, message: `unknown key "${key}"${hint}` };
+        }
         const hint = SECRET_KEY.test(key)
           ? "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
           : suggestion

@@ -171,7 +171,7 @@ export function applyEnvOverrides(
   return result;
 }
 
-/** The keys a mapping at `path` of `schema` allows (account names are free, so none there). */
+/** The keys a mapping at `path` of `schema` allows (account names are free, so none there; list indexes step into the item). */
 export function keysAt(schema: z.ZodType, path: readonly string[]): string[] {
   let node = unwrap(schema);
   for (const segment of path) {
@@ -181,6 +181,9 @@ export function keysAt(schema: z.ZodType, path: readonly string[]): string[] {
       node = unwrap(child);
     } else if (node instanceof z.ZodRecord) {
       node = unwrap(node.def.valueType as z.ZodType);
+    } else if (node instanceof z.ZodArray) {
+      // A list item (a webhook): the segment is its index.
+      node = unwrap(node.element as z.ZodType);
     } else {
       return [];
     }

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import {
+  type NotificationsConfig,
+  notificationsSchema,
+} from "../notifications/notificationConfig.ts";
 import { parseDuration } from "../plan/duration.ts";
 
 /**
@@ -92,6 +96,7 @@ export const configSchema = z.strictObject({
   orchestrator: orchestrator.prefault({}),
   log: log.prefault({}),
   emulator: emulator.prefault({}),
+  notifications: notificationsSchema.prefault({}),
 });
 
 export type ValidatedConfig = z.output<typeof configSchema>;
@@ -178,6 +183,8 @@ export interface DaemonConfig {
     /** The emulated account's job quota. @default 100 */
     quota: number;
   };
+  /** Webhooks told about plans, waves, gates, cutovers and failed servers. @default none */
+  notifications: NotificationsConfig;
 }
 
 function ms(value: string | number): number {
@@ -187,7 +194,12 @@ function ms(value: string | number): number {
   return parsed;
 }
 
-export function compileConfig(config: ValidatedConfig, token: string | undefined): DaemonConfig {
+/** `notifications` is compiled apart (`compileNotifications`): it reads secrets from the environment. */
+export function compileConfig(
+  config: ValidatedConfig,
+  token: string | undefined,
+  notifications: NotificationsConfig,
+): DaemonConfig {
   const accounts: Record<string, AccountConfig> = {};
   for (const [name, { timeout, ...rest }] of Object.entries(config.accounts)) {
     accounts[name] = { ...rest, timeoutMs: ms(timeout) };
@@ -209,5 +221,6 @@ export function compileConfig(config: ValidatedConfig, token: string | undefined
     },
     log: config.log,
     emulator: config.emulator,
+    notifications,
   };
 }

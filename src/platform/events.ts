@@ -7,8 +7,23 @@ import type { PlanStatus, ServerStatus, WaveStatus } from "../orchestrator/views
  */
 export interface MigrationEventMap {
   "plan:submitted": { planId: string; servers: number };
-  "plan:status": { planId: string; status: PlanStatus; reason?: string };
-  "wave:status": { planId: string; wave: string; status: WaveStatus; reason?: string };
+  "plan:status": {
+    planId: string;
+    status: PlanStatus;
+    reason?: string;
+    /** The plan's run (0, then +1 per retry-failed): tells a second "succeeded" from a repeat. */
+    generation?: number;
+    /** The status it left; `running` after `paused` is a resume, not a start. */
+    previous?: PlanStatus;
+  };
+  "wave:status": {
+    planId: string;
+    wave: string;
+    status: WaveStatus;
+    reason?: string;
+    /** The plan's run; see plan:status. */
+    generation?: number;
+  };
   "server:status": {
     planId: string;
     wave: string;
@@ -16,7 +31,10 @@ export interface MigrationEventMap {
     sourceId?: string;
     status: ServerStatus;
     jobId?: string;
+    /** For `failed`: `<code>: <message>`, as ServerOutcome.fail writes it. */
     reason?: string;
+    /** The server's run (0, then +1 per retry). */
+    generation?: number;
   };
   "job:created": { planId: string; wave: string; key: string; sourceId: string; jobId: string };
   "job:adopted": { planId: string; wave: string; key: string; sourceId: string; jobId: string };
@@ -36,6 +54,45 @@ export interface MigrationEventMap {
   "reconcile:completed": { account: string; jobs: number; external: number };
   "smc:call": { action: string; durationMs: number; ok: boolean; code?: string };
   "smc:retry": { action: string; code: string; attempt: number; delayMs: number };
+  /** A wave waits for a person (an approval, a check) before it goes on. */
+  "gate:waiting": {
+    planId: string;
+    wave: string;
+    /** What waits, in words: "approval before wave-2". */
+    gate: string;
+    reason?: string;
+    generation?: number;
+  };
+  /** Replication is done and the target can be cut over: one server (`key`) or a whole wave. */
+  "cutover:ready": {
+    planId: string;
+    wave: string;
+    key?: string;
+    jobId?: string;
+    imageId?: string;
+    generation?: number;
+  };
+  /** The cutover of one server (`key`) or a whole wave is done. */
+  "cutover:done": {
+    planId: string;
+    wave: string;
+    key?: string;
+    jobId?: string;
+    imageId?: string;
+    generation?: number;
+  };
+  /** A webhook took a notification (2xx; for DingTalk, errcode 0). */
+  "notification:delivered": { webhook: string; event: string; attempt: number; latencyMs: number };
+  /** One delivery try failed; `final` when none is left (the job is in the queue's failed state). */
+  "notification:failed": {
+    webhook: string;
+    event: string;
+    attempt: number;
+    final: boolean;
+    reason: string;
+  };
+  /** A notification could not be enqueued (Redis refused it): it is lost, the migration goes on. */
+  "notification:dropped": { event: string; reason: string };
 }
 
 export type MigrationEventName = keyof MigrationEventMap;
