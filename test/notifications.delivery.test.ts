@@ -88,6 +88,7 @@ const failed = (key: string, code = "SourceServerState.Invalid") => ({
   key,
   status: "failed" as const,
   reason: `${code}: ${key} is unreachable`,
+  generation: 0,
 });
 
 beforeAll(async () => {
@@ -137,10 +138,15 @@ describe("webhook notifications through a flaky receiver", () => {
     for (const planId of ["p1", "p2", "p3"]) {
       const lastWave = planId === "p2" ? "failed" : "succeeded";
       both("plan:submitted", { planId, servers: 4 });
-      both("plan:status", { planId, status: "running", previous: "pending" });
+      both("plan:status", { planId, status: "running", previous: "pending", generation: 0 });
       for (const wave of ["w1", "w2"]) {
-        both("wave:status", { planId, wave, status: "running" });
-        both("wave:status", { planId, wave, status: wave === "w2" ? lastWave : "succeeded" });
+        both("wave:status", { planId, wave, status: "running", generation: 0 });
+        both("wave:status", {
+          planId,
+          wave,
+          status: wave === "w2" ? lastWave : "succeeded",
+          generation: 0,
+        });
         const waveKeys = [
           `wave:${planId}:${wave}:g0:started`,
           `wave:${planId}:${wave}:g0:${wave === "w2" && lastWave === "failed" ? "failed" : "finished"}`,
@@ -151,6 +157,8 @@ describe("webhook notifications through a flaky receiver", () => {
       both("plan:status", {
         planId,
         status: lastWave,
+        previous: "running",
+        generation: 0,
         ...(lastWave === "failed" ? { reason: "wave w2 failed" } : {}),
       });
       expectedOps.push(
@@ -160,8 +168,8 @@ describe("webhook notifications through a flaky receiver", () => {
       );
     }
     // A pause and resume is no news.
-    both("plan:status", { planId: "p1", status: "paused" });
-    both("plan:status", { planId: "p1", status: "running", previous: "paused" });
+    both("plan:status", { planId: "p1", status: "paused", previous: "running", generation: 0 });
+    both("plan:status", { planId: "p1", status: "running", previous: "paused", generation: 0 });
 
     // The receiver goes away while a gate waits and a cutover happens.
     await receiver.down();

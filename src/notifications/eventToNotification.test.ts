@@ -12,7 +12,10 @@ const AT = Date.UTC(2025, 0, 2, 3, 4, 5);
 describe("eventToNotification", () => {
   it("maps plan statuses to events, keyed by plan, run and outcome", () => {
     const started = eventToNotification(
-      { name: "plan:status", payload: { planId: "dc1", status: "running", previous: "pending" } },
+      {
+        name: "plan:status",
+        payload: { planId: "dc1", status: "running", previous: "pending", generation: 0 },
+      },
       AT,
     );
     expect(started).toEqual({
@@ -24,7 +27,13 @@ describe("eventToNotification", () => {
     const failed = eventToNotification(
       {
         name: "plan:status",
-        payload: { planId: "dc1", status: "failed", reason: "wave w2 failed", generation: 2 },
+        payload: {
+          planId: "dc1",
+          status: "failed",
+          reason: "wave w2 failed",
+          generation: 2,
+          previous: "running",
+        },
       },
       AT,
     );
@@ -35,16 +44,22 @@ describe("eventToNotification", () => {
     });
     for (const status of ["succeeded", "cancelled"] as const) {
       expect(
-        eventToNotification({ name: "plan:status", payload: { planId: "p", status } }, AT)?.event,
+        eventToNotification(
+          {
+            name: "plan:status",
+            payload: { planId: "p", status, previous: "running", generation: 0 },
+          },
+          AT,
+        )?.event,
       ).toBe(`plan.${status}`);
     }
   });
 
   it("tells nobody about a pause, a resume or a pending plan", () => {
     for (const payload of [
-      { planId: "p", status: "paused" as const },
-      { planId: "p", status: "pending" as const },
-      { planId: "p", status: "running" as const, previous: "paused" as const },
+      { planId: "p", status: "paused" as const, previous: "running" as const, generation: 0 },
+      { planId: "p", status: "pending" as const, previous: "pending" as const, generation: 0 },
+      { planId: "p", status: "running" as const, previous: "paused" as const, generation: 0 },
     ]) {
       expect(eventToNotification({ name: "plan:status", payload }, AT)).toBeUndefined();
     }
@@ -66,8 +81,10 @@ describe("eventToNotification", () => {
 
   it("maps waves: running is started, succeeded is finished, failed is failed", () => {
     const event = (status: "running" | "succeeded" | "failed" | "cancelled") =>
-      eventToNotification({ name: "wave:status", payload: { planId: "p", wave: "w", status } }, AT)
-        ?.event;
+      eventToNotification(
+        { name: "wave:status", payload: { planId: "p", wave: "w", status, generation: 0 } },
+        AT,
+      )?.event;
     expect([event("running"), event("succeeded"), event("failed"), event("cancelled")]).toEqual([
       "wave.started",
       "wave.finished",
@@ -78,7 +95,10 @@ describe("eventToNotification", () => {
 
   it("encodes key parts, so wave names with ':' or Chinese stay unambiguous ASCII", () => {
     const n = eventToNotification(
-      { name: "wave:status", payload: { planId: "p", wave: "批次:1", status: "failed" } },
+      {
+        name: "wave:status",
+        payload: { planId: "p", wave: "批次:1", status: "failed", generation: 0 },
+      },
       AT,
     );
     expect(n?.key).toBe("wave:p:%E6%89%B9%E6%AC%A1%3A1:g0:failed");
@@ -153,12 +173,12 @@ describe("server failures", () => {
       },
     });
     const plain = serverFailureOf(
-      { planId: "p", wave: "w", key: "x", status: "failed", reason: "it broke" },
+      { planId: "p", wave: "w", key: "x", status: "failed", reason: "it broke", generation: 0 },
       AT,
     );
     expect(plain?.failure).toMatchObject({ code: "Failed", message: "it broke" });
     expect(
-      serverFailureOf({ planId: "p", wave: "w", key: "x", status: "succeeded" }, AT),
+      serverFailureOf({ planId: "p", wave: "w", key: "x", status: "succeeded", generation: 0 }, AT),
     ).toBeUndefined();
   });
 

@@ -41,7 +41,13 @@ export async function processPlanJob(
         from: ["pending"],
         patch: { startedAt: ctx.clock.now() },
       });
-      if (moved.ok) ctx.events.emit("plan:status", { planId, status: "running" });
+      if (moved.ok)
+        ctx.events.emit("plan:status", {
+          planId,
+          status: "running",
+          previous: moved.from,
+          generation,
+        });
       continue;
     }
     try {

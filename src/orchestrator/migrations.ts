@@ -112,7 +112,13 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         );
       }
       audit("pause", planId, actor);
-      ctx.events.emit("plan:status", { planId, status: "paused" });
+      if (moved.ok)
+        ctx.events.emit("plan:status", {
+          planId,
+          status: "paused",
+          previous: moved.from,
+          generation: plan.generation,
+        });
       return summary(planId);
     },
 
@@ -128,7 +134,12 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
       if (!moved.ok)
         throw new PlanStateError(`plan ${planId} is ${moved.current ?? plan.status}, not paused`);
       audit("resume", planId, actor);
-      ctx.events.emit("plan:status", { planId, status: "running" });
+      ctx.events.emit("plan:status", {
+        planId,
+        status: "running",
+        previous: "paused",
+        generation: plan.generation,
+      });
       await wakeDispatcher(plan);
       return summary(planId);
     },
@@ -155,7 +166,13 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         );
       }
       audit("cancel", planId, actor, { stopRunning });
-      ctx.events.emit("plan:status", { planId, status: "cancelling", reason: reason.message });
+      ctx.events.emit("plan:status", {
+        planId,
+        status: "cancelling",
+        reason: reason.message,
+        previous: moved.from,
+        generation: plan.generation,
+      });
       const cancelling: PlanRecord = {
         ...plan,
         status: "cancelling",
@@ -211,6 +228,8 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         planId,
         status: "running",
         reason: "retrying failed servers",
+        previous: plan.status,
+        generation,
       });
       await enqueuePlan(ctx.queues.plans, planId, generation);
       return summary(planId);

@@ -151,6 +151,7 @@ async function moveWave(
     planId: plan.id,
     wave: plan.spec.waves[waveIndex]?.name ?? String(waveIndex),
     status: to,
+    generation: plan.generation,
     ...(patch.reason ? { reason: patch.reason } : {}),
   });
 }
@@ -178,6 +179,8 @@ async function movePlan(
   ctx.events.emit("plan:status", {
     planId: plan.id,
     status: to,
+    previous: moved.from,
+    generation: plan.generation,
     ...(reason ? { reason } : {}),
   });
 }

@@ -116,6 +116,7 @@ export class ServerOutcome {
       wave: this.waveName,
       key: this.server.key,
       status: to,
+      generation: this.server.generation,
       ...(this.server.sourceId ? { sourceId: this.server.sourceId } : {}),
       ...(this.server.jobId ? { jobId: this.server.jobId } : {}),
       ...(options.reason ? { reason: `${options.reason.code}: ${options.reason.message}` } : {}),

@@ -7,7 +7,7 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
  * builds these from its Redis state; nothing outside it reads that state directly.
  */
 
-export type { PlanStatus, ServerCounts, ServerStatus, WaveStatus };
+export type { PlanStatus, ServerCounts };
 
 export interface HistoryEntry {
   /** Epoch ms. */

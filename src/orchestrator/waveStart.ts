@@ -62,5 +62,10 @@ export async function startWave(
     patch: { startedAt: ctx.clock.now(), waiting: null },
   });
   if (moved.ok)
-    ctx.events.emit("wave:status", { planId: plan.id, wave: wave.name, status: "running" });
+    ctx.events.emit("wave:status", {
+      planId: plan.id,
+      wave: wave.name,
+      status: "running",
+      generation: plan.generation,
+    });
 }

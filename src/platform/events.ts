@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { PlanStatus, ServerStatus, WaveStatus } from "../orchestrator/views.ts";
+import type { PlanStatus, ServerStatus, WaveStatus } from "../lifecycle/statuses.ts";
 
 /**
  * Everything that happens in a migration, as one typed event map. The logger, the metrics and the
@@ -12,9 +12,9 @@ export interface MigrationEventMap {
     status: PlanStatus;
     reason?: string;
     /** The plan's run (0, then +1 per retry-failed): tells a second "succeeded" from a repeat. */
-    generation?: number;
+    generation: number;
     /** The status it left; `running` after `paused` is a resume, not a start. */
-    previous?: PlanStatus;
+    previous: PlanStatus;
   };
   "wave:status": {
     planId: string;
@@ -22,7 +22,7 @@ export interface MigrationEventMap {
     status: WaveStatus;
     reason?: string;
     /** The plan's run; see plan:status. */
-    generation?: number;
+    generation: number;
   };
   "server:status": {
     planId: string;
@@ -34,7 +34,7 @@ export interface MigrationEventMap {
     /** For `failed`: `<code>: <message>`, as ServerOutcome.fail writes it. */
     reason?: string;
     /** The server's run (0, then +1 per retry). */
-    generation?: number;
+    generation: number;
   };
   "job:created": { planId: string; wave: string; key: string; sourceId: string; jobId: string };
   "job:adopted": { planId: string; wave: string; key: string; sourceId: string; jobId: string };

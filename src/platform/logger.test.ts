@@ -87,7 +87,7 @@ describe("logMigrationEvents", () => {
       createLogger({ destination: out.stream, pretty: false }),
     );
     events.emit("plan:submitted", { planId: "p1", servers: 2 });
-    events.emit("wave:status", { planId: "p1", wave: "w1", status: "running" });
+    events.emit("wave:status", { planId: "p1", wave: "w1", status: "running", generation: 0 });
     events.emit("server:status", {
       planId: "p1",
       wave: "w1",
@@ -95,6 +95,7 @@ describe("logMigrationEvents", () => {
       sourceId: "s-1",
       status: "running",
       jobId: "j-1",
+      generation: 0,
     });
     events.emit("job:restarted", {
       planId: "p1",
@@ -108,10 +109,16 @@ describe("logMigrationEvents", () => {
       key: "s-2",
       status: "failed",
       reason: "SourceServerState.Invalid",
+      generation: 0,
     });
     events.emit("poll:completed", { account: "default", jobs: 2, calls: 1, lagMs: 5 }); // debug: not shown
     off();
-    events.emit("plan:status", { planId: "p1", status: "succeeded" }); // unsubscribed: not shown
+    events.emit("plan:status", {
+      planId: "p1",
+      status: "succeeded",
+      previous: "running",
+      generation: 0,
+    }); // unsubscribed: not shown
 
     expect(out.json().map(({ time: _t, pid: _p, hostname: _h, ...rest }) => rest)).toEqual([
       {
