@@ -26,6 +26,8 @@ options:
   --throttling-rate R         share of calls answering Throttling.User (0-1) [0]
   --latency-ms MS             real milliseconds added to every call          [0]
   --job-error-rate R          share of job runs dropping to InError with ErrorCode=InternalError (0-1)  [0]
+  --unanswered-rate R         share of calls whose connection closes unanswered, half of them after
+                              the action took effect; 1 is a whole outage (0-1)  [0]
   -h, --help                  this help
 
 Admin routes (no signature): GET /_emulator/health, stats, timeline, faults, sources, jobs,
@@ -81,6 +83,7 @@ async function options(args: string[]): Promise<EmulatorOptions | "help"> {
       "throttling-rate": { type: "string" },
       "latency-ms": { type: "string" },
       "job-error-rate": { type: "string" },
+      "unanswered-rate": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -90,6 +93,7 @@ async function options(args: string[]): Promise<EmulatorOptions | "help"> {
     throttlingRate: number("throttling-rate", values["throttling-rate"], 0, 1, false),
     latencyMs: number("latency-ms", values["latency-ms"], 0, 60_000, true),
     jobErrorRate: number("job-error-rate", values["job-error-rate"], 0, 1, false),
+    unansweredRate: number("unanswered-rate", values["unanswered-rate"], 0, 1, false),
   };
   let sourceList: EmulatorOptions["sourceList"];
   if (values.scenario !== undefined) {

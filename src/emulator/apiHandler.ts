@@ -59,6 +59,11 @@ export async function handleApi(
     });
     rendered = renderSuccess(action, requestId, await runAction(core, action, params), format);
   } catch (caught) {
+    if (caught instanceof Unanswered) {
+      core.store.stats.call(action, "(unanswered)");
+      response.socket?.destroy();
+      return;
+    }
     const error =
       caught instanceof ApiError
         ? caught
@@ -89,6 +94,7 @@ async function runAction(
   const { latencyMs } = core.faults.faults;
   if (latencyMs > 0) await core.realClock.sleep(latencyMs);
   const fault = core.faults.draw();
+  if (fault === "unansweredBeforeEffect") throw new Unanswered();
   if (fault === "throttle") throw new ApiError("Throttling.User");
   if (fault === "internalBeforeEffect") throw internalErrorFor(action);
   const handler = ACTIONS.get(action);
@@ -97,5 +103,9 @@ async function runAction(
   const fields = handler({ store: core.store, params: new ParamReader(params), now });
   // The work is done and kept; only the answer is lost, as when the service fails after committing.
   if (fault === "internalAfterEffect") throw internalErrorFor(action);
+  if (fault === "unansweredAfterEffect") throw new Unanswered();
   return fields;
 }
+
+/** The call gets no answer: its connection is closed, as in an outage (a fault, on purpose). */
+class Unanswered extends Error {}

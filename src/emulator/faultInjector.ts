@@ -19,6 +19,12 @@ export interface FaultSettings {
   latencyMs: number;
   /** Probability (0–1) that a Running segment drops to InError with ErrorCode=InternalError. @default 0 */
   jobErrorRate: number;
+  /**
+   * Probability (0–1) that a signed call gets no answer at all: the connection is closed (the
+   * client sees a reset), as in a network outage; 1 is an outage of the whole endpoint.
+   * `internalErrorAfterEffectShare` of them happen after the action took effect. @default 0
+   */
+  unansweredRate: number;
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -27,9 +33,16 @@ export const DEFAULT_FAULTS: FaultSettings = {
   throttlingRate: 0,
   latencyMs: 0,
   jobErrorRate: 0,
+  unansweredRate: 0,
 };
 
-export type FaultDraw = "none" | "throttle" | "internalBeforeEffect" | "internalAfterEffect";
+export type FaultDraw =
+  | "none"
+  | "throttle"
+  | "internalBeforeEffect"
+  | "internalAfterEffect"
+  | "unansweredBeforeEffect"
+  | "unansweredAfterEffect";
 
 /** Checks a partial update; returns the merged settings or the list of problems, quoting values. */
 export function mergeFaults(
@@ -65,12 +78,15 @@ export function mergeFaults(
 export class FaultInjector {
   #faults: FaultSettings;
   #random: SeededRandom;
+  /** A stream of its own, so unanswered calls do not reshuffle the other faults of a seed. */
+  #unanswered: SeededRandom;
   readonly #seed: number;
 
   constructor(seed: number, faults: FaultSettings) {
     this.#seed = seed;
     this.#faults = { ...faults };
     this.#random = seededRandom(derivedSeed(seed, "faults"));
+    this.#unanswered = seededRandom(derivedSeed(seed, "unanswered"));
   }
 
   get faults(): FaultSettings {
@@ -84,6 +100,7 @@ export class FaultInjector {
   /** Restarts the draw sequence, so a reset emulator fails the same way again. */
   restart(): void {
     this.#random = seededRandom(derivedSeed(this.#seed, "faults"));
+    this.#unanswered = seededRandom(derivedSeed(this.#seed, "unanswered"));
   }
 
   /** The fault (if any) for the next signed call. */
@@ -91,6 +108,12 @@ export class FaultInjector {
     const throttle = this.#random.next();
     const internal = this.#random.next();
     const afterEffect = this.#random.next();
+    const unanswered = this.#unanswered.next();
+    if (unanswered < this.#faults.unansweredRate) {
+      return this.#unanswered.next() < this.#faults.internalErrorAfterEffectShare
+        ? "unansweredAfterEffect"
+        : "unansweredBeforeEffect";
+    }
     if (throttle < this.#faults.throttlingRate) return "throttle";
     if (internal < this.#faults.internalErrorRate) {
       return afterEffect < this.#faults.internalErrorAfterEffectShare
