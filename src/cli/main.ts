@@ -37,6 +37,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "run the failed servers of an ended plan again",
     load: () => import("./controlCommand.ts").then((module) => module.command("retry-failed")),
   },
+  release: {
+    summary: "delete every job an ended plan left in the account (kept, stopped, failed)",
+    load: () => import("./releaseCommand.ts"),
+  },
+  jobs: {
+    summary: "every replication job in the account, with its owner (plan/server or not ours)",
+    load: () => import("./jobsCommand.ts"),
+  },
   report: {
     summary: "one row per server of a plan, CSV or JSON",
     load: () => import("./reportCommand.ts"),

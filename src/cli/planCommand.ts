@@ -8,6 +8,7 @@ import { type DryRun, dryRun } from "../plan/dryRun.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
 import type { SourceServer } from "../smc/types.ts";
+import { sharedSourceLines } from "./otherPlans.ts";
 import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json]
@@ -17,12 +18,14 @@ Exit status: 0 when the plan is clean, 1 when it has problems, 2 on bad usage.
 
 options:
   --online    resolve sources through SMC (names → SourceIds, sizes for largest-first order) and
-              run validate's online checks; SMC settings as for 'smc-waves validate --online'
+              run validate's online checks; SMC settings as for 'smc-waves validate --online';
+              also asks the daemon (--server) which sources other plans, not ended, list too
+  --server URL  the daemon's API, for --online  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   --json      print the dry run as JSON
   -h, --help  this help`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { online?: boolean; json?: boolean; help?: boolean };
+  let values: { online?: boolean; json?: boolean; server?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -31,6 +34,7 @@ export async function run(args: string[]): Promise<number> {
       options: {
         online: { type: "boolean" },
         json: { type: "boolean" },
+        server: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -64,6 +68,7 @@ export async function run(args: string[]): Promise<number> {
       const online = await onlineCheck(plan, file);
       sources = online.sources;
       problems.push(...online.problems);
+      for (const line of await sharedSourceLines(file, values.server)) console.error(line);
     } catch (error) {
       console.error(
         `smc-waves plan: cannot check online: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,6 +1,7 @@
 /** `smc-waves submit plan.yaml [--wait]`: prints the plan id alone on stdout. */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import type { SubmitResult } from "../orchestrator/views.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem } from "../plan/planProblem.ts";
 import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
@@ -46,12 +47,14 @@ export async function run(args: string[]): Promise<number> {
   const api = new ApiClient(values.server, process.env);
   return withApiErrors(async () => {
     const text = await readFile(file, "utf8");
-    const { planId, created } = await api.json<{ planId: string; created: boolean }>(
+    const { planId, created, warnings } = await api.json<SubmitResult>(
       "POST",
       `/api/plans?file=${encodeURIComponent(file)}`,
       { text, type: "text/yaml" },
     );
     console.log(planId);
+    for (const warning of warnings ?? [])
+      console.error(`${file}:${warning.line}:${warning.col}: warning: ${warning.message}`);
     if (!created) console.error(`plan ${planId} was already submitted; nothing changed`);
     if (!values.wait) return EXIT.ok;
     for (;;) {

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
+import { sharedSourceLines } from "./otherPlans.ts";
 import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves validate PLAN.yaml [--json] [--online]
@@ -18,6 +19,8 @@ options:
               is Available, has no unfinished job, and has the data disks and sizes the plan asks.
               Endpoint: SMC_WAVES_SMC_ENDPOINT (default https://smc.aliyuncs.com); credentials:
               ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET or the profile file.
+              It also asks the daemon (--server) which sources other plans, not ended, list too.
+  --server URL  the daemon's API, for --online  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   -h, --help  this help`;
 
 export async function run(args: string[]): Promise<number> {
@@ -44,6 +47,7 @@ export async function run(args: string[]): Promise<number> {
   if (plan !== undefined && values.online) {
     try {
       problems.push(...(await onlineCheck(plan, file)).problems);
+      for (const line of await sharedSourceLines(file, values.server)) console.error(line);
     } catch (error) {
       console.error(
         `smc-waves validate: cannot check online: ${error instanceof Error ? error.message : String(error)}`,
@@ -62,6 +66,7 @@ function parse(args: string[]) {
     options: {
       json: { type: "boolean" },
       online: { type: "boolean" },
+      server: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

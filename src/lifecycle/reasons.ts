@@ -191,11 +191,11 @@ export const ends = {
       message: "the plan was cancelled before this server's job was created",
     };
   },
-  cancelledJobEnded(jobId: string, jobStatus: string, kept: boolean): EndReason {
+  cancelledJobEnded(jobId: string, jobStatus: string, kept: boolean, planId: string): EndReason {
     return {
       code: kept ? "Cancelled.JobKept" : "Cancelled.JobDeleted",
       message: kept
-        ? `the plan was cancelled; job ${jobId} (${jobStatus}) is kept because onFinish is keep: free it with 'smc-waves release'`
+        ? `the plan was cancelled; job ${jobId} (${jobStatus}) is kept because onFinish is keep: free it with 'smc-waves release ${planId}'`
         : `the plan was cancelled; job ${jobId} (${jobStatus}) was deleted`,
     };
   },

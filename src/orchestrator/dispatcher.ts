@@ -58,10 +58,12 @@ export async function processPlanJob(
     } catch (error) {
       if (!isSmcError(error) || classify(error) === "permanent") throw error;
       // Every call already retried on its own; the service is still away. Say so and look again.
-      await setWaveWaiting(ctx, plan, plan.wave, {
-        ...waits.smcUnreachable(error.code, ctx.clock.now(), 2 * ctx.settings.pollIntervalMs),
-        since: ctx.clock.now(),
-      });
+      const retryInMs = 2 * ctx.settings.pollIntervalMs;
+      const waiting =
+        classify(error) === "throttled"
+          ? waits.throttled(error.code, 1, retryInMs)
+          : waits.smcUnreachable(error.code, ctx.clock.now(), retryInMs);
+      await setWaveWaiting(ctx, plan, plan.wave, { ...waiting, since: ctx.clock.now() });
       return park(job, token, 2 * ctx.settings.pollIntervalMs);
     }
   }

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
+import { classify, isSmcError } from "../smc/errors.ts";
 import { backoffDelay } from "../smc/retry.ts";
 import type {
   Account,
@@ -200,13 +201,26 @@ export function createContext(
   };
 }
 
+/**
+ * A poll or a reconcile. Each SMC call in them has already been retried; one that still failed
+ * (an outage, lasting throttling) is said in one line, and the scheduler's next run tries again:
+ * failing the BullMQ job would only log a stack trace per tick.
+ */
 async function runControlJob(ctx: OrchestratorContext, job: Job): Promise<void> {
   payloadOf("control", job);
   const name = job.name as ControlJobName;
-  switch (name) {
-    case "poll":
-      return pollTrackedJobs(ctx, job.timestamp + (job.opts.delay ?? 0));
-    case "reconcile":
-      return reconcileAccounts(ctx);
+  try {
+    switch (name) {
+      case "poll":
+        return await pollTrackedJobs(ctx, job.timestamp + (job.opts.delay ?? 0));
+      case "reconcile":
+        return await reconcileAccounts(ctx);
+    }
+  } catch (error) {
+    if (!isSmcError(error) || classify(error) === "permanent") throw error;
+    ctx.logger.warn(
+      { step: name, code: error.code, action: error.action },
+      `${name}: the SMC endpoint did not answer (${error.code}); the next ${name} tries again`,
+    );
   }
 }

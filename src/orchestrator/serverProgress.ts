@@ -129,7 +129,7 @@ export async function endCancelled(outcome: ServerOutcome, account: AccountRunti
   const jobId = outcome.server.jobId ?? "";
   const jobStatus = outcome.server.jobStatus ?? "Ready";
   const kept = outcome.plan.spec.policy.onFinish === "keep";
-  const reason = ends.cancelledJobEnded(jobId, jobStatus, kept);
+  const reason = ends.cancelledJobEnded(jobId, jobStatus, kept, outcome.plan.id);
   return endServer(outcome, account, {
     to: "cancelled",
     reasonCode: reason.code,

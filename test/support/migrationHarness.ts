@@ -43,6 +43,11 @@ export interface Harness {
   startDaemon(overrides?: Partial<OrchestratorSettings>): Promise<Orchestrator>;
   /** Resolves with the plan's final status once it ends. */
   waitForPlanEnd(planId: string): Promise<PlanStatus>;
+  /**
+   * Moves emulated time on by `stepMs` every 50 real ms until `done` settles, so slow jobs finish
+   * without a test waiting for the world; resolves with `done`'s value.
+   */
+  fastForward<T>(done: Promise<T>, stepMs?: number): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,17 @@ export async function startHarness(
           }
         });
       });
+    },
+    async fastForward(done, stepMs = 10 * 60_000) {
+      let settled = false;
+      const watched = done.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        emulator.advanceClock(stepMs);
+        await Promise.race([watched, new Promise((resolve) => setTimeout(resolve, 50))]);
+      }
+      return watched;
     },
     async close() {
       await Promise.all(daemons.map((daemon) => daemon.close(2_000)));

@@ -53,7 +53,9 @@ export function moveResult<S extends Subject>(
   if (outcome === "ok") return { ok: true, from: previous as StatusOf[S] };
   const current = previous === "" ? undefined : (previous as StatusOf[S]);
   if (outcome === "refused" && current !== undefined) {
-    const illegal = !canMove(subject, current, move.to) && current !== move.to;
+    // The caller named what it saw and the record has moved since: a race lost, not a bug.
+    const raced = move.from !== undefined && !move.from.includes(current);
+    const illegal = !raced && !canMove(subject, current, move.to) && current !== move.to;
     const bindings = { subject, record: label, from: current, to: move.to };
     if (illegal) logger.warn(bindings, "illegal status change refused");
     else logger.debug(bindings, "status changed elsewhere first; move not applied");
