@@ -6,6 +6,8 @@ const counts = {
   pending: 0,
   creating: 0,
   running: 0,
+  syncing: 0,
+  "cutting-over": 0,
   stopping: 0,
   succeeded: 1,
   failed: 1,

@@ -64,7 +64,13 @@ describe("lifecycle statuses", () => {
   it("tells ended, in flight and retryable apart", () => {
     expect(isEnded("plan", "cancelling")).toBe(false);
     expect(isEnded("wave", "skipped")).toBe(true);
-    expect(SERVER_STATUSES.filter(isInFlight)).toEqual(["creating", "running", "stopping"]);
+    expect(SERVER_STATUSES.filter(isInFlight)).toEqual([
+      "creating",
+      "running",
+      "syncing",
+      "cutting-over",
+      "stopping",
+    ]);
     expect(SERVER_STATUSES.filter(isRetryable)).toEqual(["failed", "cancelled", "skipped"]);
   });
 });

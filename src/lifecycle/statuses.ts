@@ -19,6 +19,8 @@ export const PLAN_STATUSES = [
 
 export const WAVE_STATUSES = [
   "pending",
+  /** Held before it starts until a person approves it (`gate: manual`). */
+  "waiting-approval",
   "running",
   "succeeded",
   "failed",
@@ -34,6 +36,13 @@ export const SERVER_STATUSES = [
   "creating",
   /** Its replication job exists and is being started or watched. */
   "running",
+  /**
+   * An incremental job (`runOnce: false`) has its first full image and re-syncs every `frequency`
+   * hours: in sync, holding its quota slot and source until it is cut over.
+   */
+  "syncing",
+  /** CutOverReplicationJob was asked for: the last sync (if any) runs, then the job finishes. */
+  "cutting-over",
   /** Its plan was cancelled with --stop-running: its job is being stopped and cleaned up. */
   "stopping",
   "succeeded",
@@ -68,7 +77,8 @@ const PLAN_MOVES: Moves<PlanStatus> = {
 
 /** Waves go back to pending only through retry-failed. */
 const WAVE_MOVES: Moves<WaveStatus> = {
-  pending: ["running", "cancelled", "skipped"],
+  pending: ["waiting-approval", "running", "cancelled", "skipped"],
+  "waiting-approval": ["running", "cancelled", "skipped"],
   running: ["succeeded", "failed", "cancelled"],
   succeeded: ["pending"],
   failed: ["pending"],
@@ -84,7 +94,10 @@ const WAVE_MOVES: Moves<WaveStatus> = {
 const SERVER_MOVES: Moves<ServerStatus> = {
   pending: ["creating", "failed", "cancelled", "skipped"],
   creating: ["pending", "running", "failed", "cancelled"],
-  running: ["succeeded", "failed", "stopping", "cancelled"],
+  running: ["succeeded", "failed", "syncing", "stopping", "cancelled"],
+  syncing: ["cutting-over", "failed", "stopping", "cancelled"],
+  // A cut-over under way is the migration's last step: a cancel lets it finish.
+  "cutting-over": ["succeeded", "failed"],
   stopping: ["succeeded", "failed", "cancelled"],
   succeeded: [],
   failed: ["pending", "running"],
@@ -147,10 +160,18 @@ export function isEnded<S extends Subject>(subject: S, status: StatusOf[S]): boo
   return ENDED[subject].has(status);
 }
 
-/** Servers whose job is being created or exists and is watched: the ones a wave waits for. */
+/** Servers whose job is being created or exists and is watched: the ones a wave waits for (and the store's in-flight index holds). */
 export function isInFlight(status: ServerStatus): boolean {
-  return status === "creating" || status === "running" || status === "stopping";
+  return IN_FLIGHT.has(status);
 }
+
+const IN_FLIGHT: ReadonlySet<ServerStatus> = new Set([
+  "creating",
+  "running",
+  "syncing",
+  "cutting-over",
+  "stopping",
+]);
 
 /** What retry-failed puts back: servers that ended without migrating. */
 export function isRetryable(status: ServerStatus): boolean {

@@ -118,7 +118,7 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
   await auditServerJobs(ctx, plan, waveIndex);
   if (decision.kind === "drain") {
     await setWaveWaiting(ctx, plan, waveIndex, {
-      ...waits.draining(wave.name, decision.reason, counts.creating + counts.running),
+      ...waits.draining(wave.name, decision.reason, decision.inFlight),
       since: now,
     });
     return { parkMs: fallbackMs };

@@ -1,5 +1,11 @@
 import { ends } from "../lifecycle/reasons.ts";
-import { isEnded, type PlanStatus, type WaveStatus } from "../lifecycle/statuses.ts";
+import {
+  isEnded,
+  isInFlight,
+  type PlanStatus,
+  SERVER_STATUSES,
+  type WaveStatus,
+} from "../lifecycle/statuses.ts";
 import type { WaveDecision } from "../scheduler/waveDecision.ts";
 import type { OrchestratorContext } from "./context.ts";
 import type { WavePatch } from "./store/migrationStore.ts";
@@ -80,7 +86,7 @@ export async function settleCancel(ctx: OrchestratorContext, plan: PlanRecord): 
       waveCounts.pending = 0;
     }
     if (!allEnded(waveCounts)) {
-      inFlight += waveCounts.creating + waveCounts.running + waveCounts.stopping;
+      inFlight += SERVER_STATUSES.filter(isInFlight).reduce((sum, s) => sum + waveCounts[s], 0);
       continue;
     }
     const cancelled = ends.waveCancelled();

@@ -1,7 +1,7 @@
 import { type WaitReason, waits } from "../lifecycle/reasons.ts";
-import { isEnded } from "../lifecycle/statuses.ts";
+import { isEnded, SERVER_STATUSES } from "../lifecycle/statuses.ts";
 import type { MigrationStore } from "./store/migrationStore.ts";
-import { allIndexes } from "./store/planLayout.ts";
+import { allIndexes, toCounts } from "./store/planLayout.ts";
 import type { ServerStore } from "./store/serverStore.ts";
 import {
   optional,
@@ -161,18 +161,7 @@ function serverView(
 }
 
 function sumCounts(counts: readonly ServerCounts[]): ServerCounts {
-  const total: ServerCounts = {
-    pending: 0,
-    creating: 0,
-    running: 0,
-    stopping: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    skipped: 0,
-  };
-  for (const wave of counts)
-    for (const status of Object.keys(total) as (keyof ServerCounts)[])
-      total[status] += wave[status];
+  const total = toCounts({});
+  for (const wave of counts) for (const status of SERVER_STATUSES) total[status] += wave[status];
   return total;
 }

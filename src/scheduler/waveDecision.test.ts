@@ -6,6 +6,8 @@ const none: ServerCounts = {
   pending: 0,
   creating: 0,
   running: 0,
+  syncing: 0,
+  "cutting-over": 0,
   stopping: 0,
   succeeded: 0,
   failed: 0,
@@ -31,7 +33,16 @@ describe("decideWave", () => {
     const decision = decideWave({ ...none, pending: 4, running: 1, failed: 1 }, halt);
     expect(decision).toEqual({
       kind: "drain",
-      reason: "1 server(s) failed, more than maxFailedServers (0); waiting for 1 in flight",
+      reason: "1 server(s) failed, more than maxFailedServers (0)",
+      inFlight: 1,
+    });
+  });
+
+  it("counts incremental servers in sync or cutting over as in flight: the wave waits for them", () => {
+    expect(decideWave({ ...none, succeeded: 2, syncing: 1 }, halt)).toEqual({ kind: "admit" });
+    expect(decideWave({ ...none, "cutting-over": 1, failed: 1 }, halt)).toMatchObject({
+      kind: "drain",
+      inFlight: 1,
     });
   });
 

@@ -1,11 +1,11 @@
-import type { ServerCounts } from "../lifecycle/statuses.ts";
+import { isInFlight, SERVER_STATUSES, type ServerCounts } from "../lifecycle/statuses.ts";
 import type { PlanPolicy } from "../plan/compiledPlan.ts";
 
 export type WaveDecision =
   /** Keep starting pending servers. */
   | { kind: "admit" }
   /** Too many failures under `halt`: start nothing new, let in-flight servers finish. */
-  | { kind: "drain"; reason: string }
+  | { kind: "drain"; reason: string; inFlight: number }
   | { kind: "done"; outcome: "succeeded" | "failed"; reason?: string };
 
 /**
@@ -18,13 +18,12 @@ export function decideWave(
   counts: ServerCounts,
   policy: Pick<PlanPolicy, "maxFailedServers" | "onWaveFailure">,
 ): WaveDecision {
-  const inFlight = counts.creating + counts.running + counts.stopping;
+  const inFlight = SERVER_STATUSES.filter(isInFlight).reduce((sum, s) => sum + counts[s], 0);
   const overTolerance = counts.failed > policy.maxFailedServers;
   const failureReason = `${counts.failed} server(s) failed, more than maxFailedServers (${policy.maxFailedServers})`;
 
   if (overTolerance && policy.onWaveFailure === "halt") {
-    if (inFlight > 0)
-      return { kind: "drain", reason: `${failureReason}; waiting for ${inFlight} in flight` };
+    if (inFlight > 0) return { kind: "drain", reason: failureReason, inFlight };
     return { kind: "done", outcome: "failed", reason: failureReason };
   }
   if (counts.pending + inFlight > 0) return { kind: "admit" };

@@ -1,3 +1,4 @@
+import { isInFlight, SERVER_STATUSES } from "../../lifecycle/statuses.ts";
 import { LuaScript } from "./luaScript.ts";
 
 /**
@@ -44,6 +45,9 @@ return {'ok', status}
  * with the status in the same call, so they cannot drift.
  */
 export const serverStatusScript = new LuaScript(`${PREAMBLE}
+local IN_FLIGHT = { ${SERVER_STATUSES.filter(isInFlight)
+  .map((s) => `['${s}'] = true`)
+  .join(", ")} }
 if to == '' then return {'ok', status} end
 local index = redis.call('HGET', KEYS[1], 'index')
 if to == 'pending' then
@@ -56,7 +60,7 @@ end
 if to ~= status then
   redis.call('HINCRBY', KEYS[3], status, -1)
   redis.call('HINCRBY', KEYS[3], to, 1)
-  if to == 'creating' or to == 'running' or to == 'stopping' then
+  if IN_FLIGHT[to] then
     redis.call('HSET', KEYS[5], index, to)
   else
     redis.call('HDEL', KEYS[5], index)
