@@ -34,7 +34,25 @@ export interface CompiledWave {
   notBefore?: number;
   /** `largestFirst` (by source bytes) keeps a wave's tail short; `asListed` keeps the YAML order. */
   order: "largestFirst" | "asListed";
+  /** `manual`: the wave waits for a person's approval before it starts. */
+  gate?: "manual";
+  /** How its incremental (`runOnce: false`) servers are cut over; absent when it has none. */
+  cutover?: Cutover;
   servers: CompiledServer[];
+}
+
+/**
+ * When an incremental server's job is cut over (CutOverReplicationJob) once it is in sync:
+ * at once (`immediate`), when a person says so (`manual`), or inside a window.
+ */
+export interface Cutover {
+  mode: "immediate" | "manual" | "window";
+  /** For `window`: cut-overs start only while it is open. */
+  window?: WaveWindow;
+  /** Run one last sync before finishing (SyncData). @default true */
+  syncData: boolean;
+  /** A window that closes before a server's cut-over could start: wait for the next, or fail it. */
+  onTimeout: "wait" | "fail";
 }
 
 export interface WaveWindow {
