@@ -38,6 +38,7 @@ async function planFile(
   name: string,
   servers: readonly SourceServer[],
   waveOptions: string[] = [],
+  policy = "{ pollInterval: 1s }",
 ): Promise<string> {
   const file = join(dir, `${name}.yaml`);
   const lines = servers.map(
@@ -49,7 +50,7 @@ async function planFile(
     [
       `name: ${name}`,
       "regionId: cn-hangzhou",
-      "policy: { pollInterval: 1s }",
+      `policy: ${policy}`,
       "waves:",
       "  - name: only",
       ...waveOptions,
@@ -159,5 +160,40 @@ describe("plan commands over the HTTP API", () => {
     const cancelled = await cli(["cancel", "cli-control", "--stop-running"]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toMatch(/^cli-control\s+cancelled/);
+  });
+
+  it("jobs lists the account's jobs with their owners; release frees what a plan kept", async () => {
+    // Someone else's job, and a plan that keeps its finished jobs.
+    const stranger = await harness.client.createReplicationJob({
+      sourceId: sources[7]?.sourceId ?? "",
+      systemDiskSize: 500,
+    });
+    const file = await planFile(
+      "cli-keep",
+      sources.slice(4, 6),
+      [],
+      "{ pollInterval: 1s, onFinish: keep }",
+    );
+    expect((await cli(["submit", file, "--wait"])).code).toBe(0);
+
+    const jobs = await cli(["jobs"]);
+    expect(jobs.code).toBe(0);
+    expect(jobs.stdout).toMatch(new RegExp(`^${stranger.jobId}\\s+Ready\\s+.*not smc-waves$`, "m"));
+    expect(jobs.stdout).toMatch(/cli-keep\/\S+ \(succeeded\)$/m);
+    expect(jobs.stdout).toContain("left behind by ended plans (2):");
+    expect(jobs.stdout).toContain("onFinish is keep");
+
+    const released = await cli(["release", "cli-keep"]);
+    expect(released.code).toBe(0);
+    expect(released.stdout).toContain("plan cli-keep: 2 job(s) deleted");
+    const again = await cli(["release", "cli-keep"]);
+    expect(again).toMatchObject({ code: 0, stdout: "plan cli-keep left no job in the account\n" });
+    const after = JSON.parse((await cli(["jobs", "--json"])).stdout) as { jobId: string }[];
+    expect(after.map((job) => job.jobId)).toEqual([stranger.jobId]);
+    await harness.client.deleteReplicationJob({ jobId: stranger.jobId });
+
+    const unknown = await cli(["jobs", "--account", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no account "nope"');
   });
 });
