@@ -3,6 +3,7 @@ import { reportRows } from "../src/api/planReport.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { PlanView } from "../src/orchestrator/views.ts";
 import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
+import { until } from "./support/until.ts";
 
 /**
  * Cancel, with and without --stop-running, ends clean: every server and wave ends with a reason,
@@ -15,16 +16,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const servers = (view: PlanView | undefined) => view?.waves.flatMap((wave) => wave.servers) ?? [];
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanView } from "../src/orchestrator/views.ts";
 import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
+import { until } from "./support/until.ts";
 
 /**
  * An SMC outage longer than the retry budget fails nothing: an unanswered create is an unknown
@@ -13,16 +14,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Turns the faults on the moment the first server is admitted, before its create goes out. */
 function failOnFirstCreating(h: Harness, faults: Parameters<Harness["emulator"]["setFaults"]>[0]) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanView, ServerView } from "../src/orchestrator/views.ts";
 import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
+import { until } from "./support/until.ts";
 
 /**
  * A server that cannot start says why in words, and its wait ends as soon as what held it goes:
@@ -16,16 +17,6 @@ afterEach(async () => {
 
 /** Reconciles so rare that only the poller can be what notices a change within a test. */
 const NO_RECONCILE = { reconcileIntervalMs: 3_600_000 };
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const serverNamed = (view: PlanView | undefined, name: string): ServerView | undefined =>
   view?.waves.flatMap((wave) => wave.servers).find((server) => server.name === name);

@@ -1,4 +1,5 @@
 import { SCHEMAS } from "./openapiSchemas.ts";
+import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
 
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`, written by hand next to the routes it
@@ -11,6 +12,11 @@ const json = (schema: object) => ({ "application/json": { schema } });
 const planId = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const notFound = { description: "No plan has this id", content: json(ref("Error")) };
 const unauthorized = { description: "Missing or wrong bearer token", content: json(ref("Error")) };
+
+/** A plan's YAML, under each content type the plan routes read. */
+const planBody = Object.fromEntries(
+  PLAN_CONTENT_TYPES.map((type) => [type, { schema: { type: "string" } }]),
+);
 
 const control = (summary: string, extra: object = {}) => ({
   post: {
@@ -49,12 +55,7 @@ export function openApiDocument(version: string): object {
           ],
           requestBody: {
             required: true,
-            content: Object.fromEntries(
-              ["text/yaml", "application/x-yaml", "application/yaml", "text/plain"].map((t) => [
-                t,
-                { schema: { type: "string" } },
-              ]),
-            ),
+            content: planBody,
           },
           responses: {
             201: { description: "Submitted", content: json(ref("SubmitResult")) },
@@ -87,12 +88,7 @@ export function openApiDocument(version: string): object {
             "Validate a plan and say what submitting it would warn about (sources other plans that have not ended also list), without submitting",
           requestBody: {
             required: true,
-            content: Object.fromEntries(
-              ["text/yaml", "application/x-yaml", "application/yaml", "text/plain"].map((t) => [
-                t,
-                { schema: { type: "string" } },
-              ]),
-            ),
+            content: planBody,
           },
           responses: {
             200: {
