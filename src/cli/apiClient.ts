@@ -3,22 +3,29 @@
  * (default http://127.0.0.1:8080), with the token from `SMC_WAVES_API_TOKEN`.
  */
 import type { PlanSummary, PlanView } from "../orchestrator/views.ts";
+import { EXIT, type ExitCode } from "./exitCodes.ts";
 
 const DEFAULT_SERVER = "http://127.0.0.1:8080";
+/** A daemon that has not answered in this long is stuck; its own routes answer within seconds. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Exit codes every plan command shares. */
-export const EXIT = { ok: 0, invalid: 1, failed: 2, notSucceeded: 3 } as const;
-
-/** The daemon could not be reached or said no; `exitCode` says which. */
+/** The daemon could not be reached or said no; `exitCode` says which (see exitCodes.ts). */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(
     message: string,
-    readonly exitCode: number,
+    readonly exitCode: ExitCode,
     readonly body?: unknown,
   ) {
     super(message);
   }
+}
+
+/** The exit code for an HTTP status: the request was wrong (1), or refused or failed (2). */
+function exitCodeFor(status: number): ExitCode {
+  return status === 400 || status === 404 || status === 413 || status === 415
+    ? EXIT.invalid
+    : EXIT.refused;
 }
 
 export class ApiClient {
@@ -30,6 +37,7 @@ export class ApiClient {
     this.#token = env.SMC_WAVES_API_TOKEN || undefined;
   }
 
+  /** The response of any status but 401 and 503 (which become an ApiError saying what to do). */
   async request(
     method: "GET" | "POST",
     path: string,
@@ -44,20 +52,40 @@ export class ApiClient {
           ...(body ? { "content-type": body.type } : {}),
         },
         ...(body ? { body: body.text } : {}),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      const cause =
-        (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      if ((error as Error).name === "TimeoutError") {
+        throw new ApiError(
+          `the smc-waves daemon at ${this.#server} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s; its log says why`,
+          EXIT.refused,
+        );
+      }
+      // fetch says "fetch failed"; the cause says why (ECONNREFUSED, or "bad port" for one it blocks).
+      const { cause } = error as { cause?: { code?: string; message?: string } };
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
       throw new ApiError(
-        `cannot reach the smc-waves daemon at ${this.#server} (${cause}); start it with 'smc-waves daemon' or point --server / SMC_WAVES_URL at it`,
-        EXIT.failed,
+        `cannot reach the smc-waves daemon at ${this.#server} (${why}); start it with 'smc-waves daemon' or point --server / SMC_WAVES_URL at it`,
+        EXIT.refused,
       );
     }
     if (response.status === 401) {
       throw new ApiError(
         `the daemon at ${this.#server} refused the request: ${this.#token ? "SMC_WAVES_API_TOKEN is not its token" : "it needs a token; set SMC_WAVES_API_TOKEN"}`,
-        EXIT.failed,
+        EXIT.refused,
+      );
+    }
+    if (response.status === 503) {
+      const payload = (await response.json().catch(() => ({}))) as {
+        error?: string;
+        message?: string;
+      };
+      throw new ApiError(
+        payload.error === "redis_unavailable"
+          ? `the daemon at ${this.#server} is up but its Redis is unreachable: ${payload.message ?? "no detail"}`
+          : `the daemon at ${this.#server} cannot answer now (HTTP 503): ${payload.message ?? "no detail"}`,
+        EXIT.refused,
+        payload,
       );
     }
     return response;
@@ -71,10 +99,9 @@ export class ApiClient {
     const response = await this.request(method, path, body);
     const payload = (await response.json().catch(() => ({}))) as { message?: string };
     if (!response.ok) {
-      const exitCode = response.status === 400 ? EXIT.invalid : EXIT.failed;
       throw new ApiError(
         payload.message ?? `the daemon answered HTTP ${response.status}`,
-        exitCode,
+        exitCodeFor(response.status),
         payload,
       );
     }
@@ -87,16 +114,5 @@ export class ApiClient {
 
   getPlan(planId: string): Promise<PlanView> {
     return this.json("GET", `/api/plans/${encodeURIComponent(planId)}`);
-  }
-}
-
-/** Runs a command body, turning ApiError into its message and exit code. */
-export async function withApiErrors(body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    console.error(`smc-waves: ${error.message}`);
-    return error.exitCode;
   }
 }

@@ -2,9 +2,10 @@
  * `smc-waves emulator`: runs the SMC emulator in the foreground until SIGINT or SIGTERM.
  * Point any SMC client at the printed URL with the emulator's credentials.
  */
-import { parseArgs } from "node:util";
 import { loadScenario } from "../emulator/sourceSpecSchema.ts";
 import { type EmulatorOptions, startEmulator } from "../emulator/startEmulator.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves emulator [options]
 
@@ -34,10 +35,6 @@ Admin routes (no signature): GET /_emulator/health, stats, timeline, faults, sou
 images[?jobId=J] (every image and whether a job pruned it), clock;
 PUT /_emulator/faults; POST /_emulator/sources, sources/ID/state, clock, reset. See src/emulator/MODEL.md.`;
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 function number(
   flag: string,
   text: string | undefined,
@@ -63,31 +60,31 @@ function number(
 }
 
 async function options(args: string[]): Promise<EmulatorOptions | "help"> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      sources: { type: "string" },
-      scenario: { type: "string" },
-      quota: { type: "string" },
-      "max-running": { type: "string" },
-      "time-scale": { type: "string" },
-      seed: { type: "string" },
-      "access-key-id": { type: "string" },
-      "access-key-secret": { type: "string" },
-      bandwidth: { type: "string" },
-      "internal-error-rate": { type: "string" },
-      "throttling-rate": { type: "string" },
-      "latency-ms": { type: "string" },
-      "job-error-rate": { type: "string" },
-      "unanswered-rate": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values, positionals } = parseCommandArgs("emulator", HELP, args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    sources: { type: "string" },
+    scenario: { type: "string" },
+    quota: { type: "string" },
+    "max-running": { type: "string" },
+    "time-scale": { type: "string" },
+    seed: { type: "string" },
+    "access-key-id": { type: "string" },
+    "access-key-secret": { type: "string" },
+    bandwidth: { type: "string" },
+    "internal-error-rate": { type: "string" },
+    "throttling-rate": { type: "string" },
+    "latency-ms": { type: "string" },
+    "job-error-rate": { type: "string" },
+    "unanswered-rate": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (values.help) return "help";
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `takes no arguments, got ${positionals.join(" ")}\n${usageLine("emulator", HELP)}`,
+    );
+  }
   const faults = {
     internalErrorRate: number("internal-error-rate", values["internal-error-rate"], 0, 1, false),
     throttlingRate: number("throttling-rate", values["throttling-rate"], 0, 1, false),
@@ -124,28 +121,17 @@ async function options(args: string[]): Promise<EmulatorOptions | "help"> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: EmulatorOptions | "help";
-  try {
-    parsed = await options(args);
-  } catch (error) {
-    // parseArgs throws TypeErrors with a readable message for unknown flags and missing values.
-    const message =
-      error instanceof UsageError || error instanceof TypeError ? error.message : String(error);
-    console.error(
-      `smc-waves emulator: ${message}\nRun 'smc-waves emulator --help' for the options.`,
-    );
-    return 1;
-  }
+  const parsed = await options(args);
   if (parsed === "help") {
     console.log(HELP);
-    return 0;
+    return EXIT.ok;
   }
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator(parsed);
   } catch (error) {
     console.error(`smc-waves emulator: could not start: ${(error as Error).message}`);
-    return 1;
+    return EXIT.refused;
   }
   const sources = (parsed.sources ?? 0) + (parsed.sourceList?.length ?? 0);
   if (!["127.0.0.1", "::1", "localhost"].includes(parsed.host ?? "")) {
@@ -166,5 +152,5 @@ export async function run(args: string[]): Promise<number> {
   });
   await emulator.close();
   console.log("SMC emulator stopped");
-  return 0;
+  return EXIT.ok;
 }

@@ -1,7 +1,8 @@
 /** `smc-waves jobs [--account NAME] [--json]`: every replication job in the account, with its owner. */
-import { parseArgs } from "node:util";
 import type { AccountJobView } from "../orchestrator/views.ts";
-import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
+import { ApiClient } from "./apiClient.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves jobs [--account NAME] [--json] [--server URL]
 
@@ -15,34 +16,33 @@ options:
   --server URL    the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   -h, --help      this help`;
 
+const OPTIONS = {
+  account: { type: "string" },
+  json: { type: "boolean" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(`smc-waves jobs: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("jobs", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   if (positionals.length > 0) {
-    console.error(`smc-waves jobs: takes no arguments, got ${positionals.join(" ")}\n\n${HELP}`);
-    return EXIT.invalid;
+    throw new UsageError(
+      `takes no arguments, got ${positionals.join(" ")}\n${usageLine("jobs", HELP)}`,
+    );
   }
   const account = values.account ?? "default";
   const api = new ApiClient(values.server, process.env);
-  return withApiErrors(async () => {
-    const { jobs } = await api.json<{ jobs: AccountJobView[] }>(
-      "GET",
-      `/api/accounts/${encodeURIComponent(account)}/jobs`,
-    );
-    if (values.json) console.log(JSON.stringify(jobs, null, 2));
-    else console.log(jobsTable(account, jobs));
-    return EXIT.ok;
-  });
+  const { jobs } = await api.json<{ jobs: AccountJobView[] }>(
+    "GET",
+    `/api/accounts/${encodeURIComponent(account)}/jobs`,
+  );
+  if (values.json) console.log(JSON.stringify(jobs, null, 2));
+  else console.log(jobsTable(account, jobs));
+  return EXIT.ok;
 }
 
 /** One line per job, then what an ended plan left behind and why. */
@@ -68,17 +68,4 @@ function age(ms: number): string {
   if (minutes < 60) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
   return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      account: { type: "string" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -2,6 +2,10 @@
  * `smc-waves COMMAND [args]`: each command lives in its own module, loaded only when asked for, so
  * `smc-waves validate` does not pay for BullMQ and `smc-waves emulator` does not need Redis.
  */
+import { closestName } from "../plan/closestName.ts";
+import { debugWanted, reportCommandError } from "./commandErrors.ts";
+import { EXIT, EXIT_CODES_HELP } from "./exitCodes.ts";
+
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -72,17 +76,38 @@ function usage(): string {
   const lines = Object.entries(commands).map(
     ([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`,
   );
-  return `usage: smc-waves COMMAND [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'smc-waves COMMAND --help' for a command's options.`;
+  return [
+    "usage: smc-waves COMMAND [options] [--debug]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run 'smc-waves COMMAND --help' for a command's options. --debug (or SMC_WAVES_LOG_LEVEL=debug)",
+    "logs at debug level and shows the stack trace of an unexpected error.",
+    "",
+    EXIT_CODES_HELP,
+  ].join("\n");
 }
 
-const [name, ...rest] = process.argv.slice(2);
+// `--debug` belongs to every command, so it is taken out here: the command sees a debug log level.
+const argv = process.argv.slice(2);
+const debugFlag = argv.includes("--debug");
+if (debugFlag) process.env.SMC_WAVES_LOG_LEVEL = "debug";
+const [name, ...rest] = argv.filter((arg) => arg !== "--debug");
 if (name === undefined || name === "--help" || name === "-h" || name === "help") {
   console.log(usage());
-  process.exit(name === undefined ? 1 : 0);
+  process.exit(name === undefined ? EXIT.invalid : EXIT.ok);
 }
 const command = commands[name];
 if (!command) {
-  console.error(`smc-waves: unknown command '${name}'\n\n${usage()}`);
-  process.exit(1);
+  const near = closestName(name, Object.keys(commands));
+  console.error(
+    `smc-waves: unknown command '${name}'${near ? `; did you mean '${near}'?` : ""}\nRun 'smc-waves --help' for the commands.`,
+  );
+  process.exit(EXIT.invalid);
 }
-process.exitCode = await (await command.load()).run(rest);
+try {
+  process.exitCode = await (await command.load()).run(rest);
+} catch (error) {
+  process.exitCode = reportCommandError(name, error, debugWanted(process.env));
+}

@@ -3,18 +3,20 @@
  * CreateReplicationJob parameters each would get, the next openings of its window and the quota
  * it holds. Nothing is created.
  */
-import { parseArgs } from "node:util";
 import { type DryRun, dryRun } from "../plan/dryRun.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
 import type { SourceServer } from "../smc/types.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 import { sharedSourceLines } from "./otherPlans.ts";
 import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json]
 
 Dry run: what the plan will do, wave by wave, without creating anything.
-Exit status: 0 when the plan is clean, 1 when it has problems, 2 on bad usage.
+Exit status: 0 when the plan is clean, 1 when it has problems (or on bad usage), 2 when --online
+cannot ask SMC (unreachable, or the credentials refused).
 
 options:
   --online    resolve sources through SMC (names → SourceIds, sizes for largest-first order) and
@@ -24,34 +26,22 @@ options:
   --json      print the dry run as JSON
   -h, --help  this help`;
 
+const OPTIONS = {
+  online: { type: "boolean" },
+  json: { type: "boolean" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let values: { online?: boolean; json?: boolean; server?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        online: { type: "boolean" },
-        json: { type: "boolean" },
-        server: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(
-      `smc-waves plan: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`,
-    );
-    return 2;
-  }
+  const { values, positionals } = parseCommandArgs("plan", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT.ok;
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) {
-    console.error(`smc-waves plan: give exactly one plan file\n\n${HELP}`);
-    return 2;
+    throw new UsageError(`give exactly one plan file\n${usageLine("plan", HELP)}`);
   }
   const now = Date.now();
   const { plan, problems } = await loadPlanFile(file, now);
@@ -60,26 +50,20 @@ export async function run(args: string[]): Promise<number> {
     console.error(
       `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}; fix them first ('smc-waves validate ${file}')`,
     );
-    return 1;
+    return EXIT.invalid;
   }
   let sources: Map<string, SourceServer> | undefined;
   if (values.online) {
-    try {
-      const online = await onlineCheck(plan, file);
-      sources = online.sources;
-      problems.push(...online.problems);
-      for (const line of await sharedSourceLines(file, values.server)) console.error(line);
-    } catch (error) {
-      console.error(
-        `smc-waves plan: cannot check online: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return 1;
-    }
+    // Throws OnlineCheckError (exit 2) when SMC cannot be asked.
+    const online = await onlineCheck(plan, file);
+    sources = online.sources;
+    problems.push(...online.problems);
+    for (const line of await sharedSourceLines(file, values.server)) console.error(line);
   }
   const result = dryRun(plan, { now, ...(sources ? { sources } : {}) });
   if (values.json) console.log(JSON.stringify({ ...result, problems }, null, 2));
   else console.log(formatDryRun(result, problems));
-  return problems.length > 0 ? 1 : 0;
+  return problems.length > 0 ? EXIT.invalid : EXIT.ok;
 }
 
 const GIB = 1024 ** 3;

@@ -1,7 +1,8 @@
 /** `smc-waves release PLAN_ID`: delete every job an ended plan left in the account. */
-import { parseArgs } from "node:util";
 import type { ReleaseResult } from "../orchestrator/views.ts";
-import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
+import { ApiClient } from "./apiClient.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves release PLAN_ID [--json] [--server URL]
 
@@ -14,54 +15,39 @@ options:
   --server URL  the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   -h, --help    this help`;
 
+const OPTIONS = {
+  json: { type: "boolean" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(`smc-waves release: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("release", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   const [planId] = positionals;
   if (!planId || positionals.length > 1) {
-    console.error(`smc-waves release: give exactly one plan id\n\n${HELP}`);
-    return EXIT.invalid;
+    throw new UsageError(`give exactly one plan id\n${usageLine("release", HELP)}`);
   }
   const api = new ApiClient(values.server, process.env);
-  return withApiErrors(async () => {
-    const result = await api.json<ReleaseResult>(
-      "POST",
-      `/api/plans/${encodeURIComponent(planId)}/release`,
+  const result = await api.json<ReleaseResult>(
+    "POST",
+    `/api/plans/${encodeURIComponent(planId)}/release`,
+  );
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(
+      result.deleted.length === 0
+        ? `plan ${planId} left no job in the account`
+        : `plan ${planId}: ${result.deleted.length} job(s) deleted`,
     );
-    if (values.json) console.log(JSON.stringify(result, null, 2));
-    else {
-      console.log(
-        result.deleted.length === 0
-          ? `plan ${planId} left no job in the account`
-          : `plan ${planId}: ${result.deleted.length} job(s) deleted`,
-      );
-      for (const job of result.deleted)
-        console.log(`  deleted ${job.jobId} (${job.jobStatus}) of ${job.server}`);
-      for (const job of result.remaining)
-        console.log(`  not deleted ${job.jobId} of ${job.server}: ${job.why}`);
-    }
-    return result.remaining.length > 0 ? EXIT.failed : EXIT.ok;
-  });
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      server: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+    for (const job of result.deleted)
+      console.log(`  deleted ${job.jobId} (${job.jobStatus}) of ${job.server}`);
+    for (const job of result.remaining)
+      console.log(`  not deleted ${job.jobId} of ${job.server}: ${job.why}`);
+  }
+  // A job still running stays: the release is refused for it, like any control that does not apply.
+  return result.remaining.length > 0 ? EXIT.refused : EXIT.ok;
 }

@@ -1,55 +1,54 @@
 /** `smc-waves report PLAN_ID [--format csv|json]`: one row per server, for the change record. */
-import { parseArgs } from "node:util";
-import { ApiClient, ApiError, EXIT, withApiErrors } from "./apiClient.ts";
+import { ApiClient, ApiError } from "./apiClient.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves report PLAN_ID [--format csv|json] [--server URL]
 
-Per server: source id, name, wave, status, job id, image id, started, finished, attempts, error.`;
+Per server: source id, name, wave, status, job id, image id, started, finished, attempts, error.
+
+options:
+  --format F    csv or json  [csv]
+  --server URL  the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
+  -h, --help    this help`;
+
+const OPTIONS = {
+  format: { type: "string" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(`smc-waves report: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("report", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   const format = values.format ?? "csv";
+  if (format !== "csv" && format !== "json") {
+    throw new UsageError(
+      `--format must be csv or json, got "${format}"\n${usageLine("report", HELP)}`,
+    );
+  }
   const [planId] = positionals;
-  if (!planId || (format !== "csv" && format !== "json")) {
-    console.error(`smc-waves report: give one plan id, and --format csv or json\n\n${HELP}`);
-    return EXIT.invalid;
+  if (!planId || positionals.length > 1) {
+    throw new UsageError(`give exactly one plan id\n${usageLine("report", HELP)}`);
   }
   const api = new ApiClient(values.server, process.env);
-  return withApiErrors(async () => {
-    const response = await api.request(
-      "GET",
-      `/api/plans/${encodeURIComponent(planId)}/report?format=${format}`,
-    );
-    const text = await response.text();
-    if (!response.ok) {
-      const message =
-        (JSON.parse(text) as { message?: string }).message ?? `HTTP ${response.status}`;
-      throw new ApiError(message, EXIT.failed);
+  const response = await api.request(
+    "GET",
+    `/api/plans/${encodeURIComponent(planId)}/report?format=${format}`,
+  );
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `the daemon answered HTTP ${response.status}`;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      // Not JSON (a proxy's error page): the status says enough.
     }
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-    return EXIT.ok;
-  });
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      server: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+    throw new ApiError(message, response.status === 404 ? EXIT.invalid : EXIT.refused);
+  }
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  return EXIT.ok;
 }

@@ -1,5 +1,7 @@
 /** `smc-waves schema`: the plan's JSON Schema, for editors (YAML language server) and CI. */
 import { planJsonSchema } from "../plan/planSchema.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves schema
 
@@ -8,14 +10,18 @@ Save it and point the YAML language server at it, e.g. first line of a plan:
   # yaml-language-server: $schema=./plan.schema.json`;
 
 export async function run(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  const { values, positionals } = parseCommandArgs("schema", HELP, args, {
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT.ok;
   }
-  if (args.length > 0) {
-    console.error(`smc-waves schema: takes no arguments, got ${args.join(" ")}\n\n${HELP}`);
-    return 2;
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `takes no arguments, got ${positionals.join(" ")}\n${usageLine("schema", HELP)}`,
+    );
   }
   console.log(JSON.stringify(planJsonSchema(), null, 2));
-  return 0;
+  return EXIT.ok;
 }

@@ -1,10 +1,11 @@
 /** `smc-waves submit plan.yaml [--wait]`: prints the plan id alone on stdout. */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { SubmitResult } from "../orchestrator/views.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem } from "../plan/planProblem.ts";
-import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
+import { ApiClient } from "./apiClient.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT, EXIT_CODES_HELP } from "./exitCodes.ts";
 import { isEnded, planReport } from "./planProgress.ts";
 
 const HELP = `usage: smc-waves submit PLAN.yaml [--wait] [--server URL]
@@ -16,28 +17,27 @@ options:
   --wait        block until the plan ends; exit 0 if it succeeded, 3 otherwise
   --server URL  the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   -h, --help    this help
-exit codes: 0 ok, 1 invalid plan, 2 daemon unreachable or refused, 3 plan ended not succeeded`;
+
+${EXIT_CODES_HELP}`;
+
+const OPTIONS = {
+  wait: { type: "boolean" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 /** How often `--wait` asks the daemon, real ms. */
 const WAIT_POLL_MS = 2_000;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(`smc-waves submit: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("submit", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   const [file] = positionals;
   if (!file || positionals.length > 1) {
-    console.error(`smc-waves submit: give exactly one plan file\n\n${HELP}`);
-    return EXIT.invalid;
+    throw new UsageError(`give exactly one plan file\n${usageLine("submit", HELP)}`);
   }
   const validation = await loadPlanFile(file, Date.now());
   if (validation.problems.length > 0) {
@@ -45,37 +45,23 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.invalid;
   }
   const api = new ApiClient(values.server, process.env);
-  return withApiErrors(async () => {
-    const text = await readFile(file, "utf8");
-    const { planId, created, warnings } = await api.json<SubmitResult>(
-      "POST",
-      `/api/plans?file=${encodeURIComponent(file)}`,
-      { text, type: "text/yaml" },
-    );
-    console.log(planId);
-    for (const warning of warnings ?? [])
-      console.error(`${file}:${warning.line}:${warning.col}: warning: ${warning.message}`);
-    if (!created) console.error(`plan ${planId} was already submitted; nothing changed`);
-    if (!values.wait) return EXIT.ok;
-    for (;;) {
-      const plan = await api.getPlan(planId);
-      if (isEnded(plan.status)) {
-        console.error(planReport(plan, false));
-        return plan.status === "succeeded" ? EXIT.ok : EXIT.notSucceeded;
-      }
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  const text = await readFile(file, "utf8");
+  const { planId, created, warnings } = await api.json<SubmitResult>(
+    "POST",
+    `/api/plans?file=${encodeURIComponent(file)}`,
+    { text, type: "text/yaml" },
+  );
+  console.log(planId);
+  for (const warning of warnings ?? [])
+    console.error(`${file}:${warning.line}:${warning.col}: warning: ${warning.message}`);
+  if (!created) console.error(`plan ${planId} was already submitted; nothing changed`);
+  if (!values.wait) return EXIT.ok;
+  for (;;) {
+    const plan = await api.getPlan(planId);
+    if (isEnded(plan.status)) {
+      console.error(planReport(plan, false));
+      return plan.status === "succeeded" ? EXIT.ok : EXIT.notSucceeded;
     }
-  });
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      wait: { type: "boolean" },
-      server: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
 }

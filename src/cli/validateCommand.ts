@@ -2,16 +2,18 @@
  * `smc-waves validate PLAN.yaml [--json] [--online]`: every problem as `file:line:col: message`,
  * exit 1 when there is any, 0 when the plan is clean.
  */
-import { parseArgs } from "node:util";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 import { sharedSourceLines } from "./otherPlans.ts";
 import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves validate PLAN.yaml [--json] [--online]
 
 Checks a wave plan and prints every problem as file:line:col: message.
-Exit status: 0 when the plan is clean, 1 when it has problems, 2 on bad usage.
+Exit status: 0 when the plan is clean, 1 when it has problems (or on bad usage), 2 when --online
+cannot ask SMC (unreachable, or the credentials refused).
 
 options:
   --json      print problems as a JSON list of {line, col, path, message}
@@ -23,53 +25,31 @@ options:
   --server URL  the daemon's API, for --online  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   -h, --help  this help`;
 
+const OPTIONS = {
+  json: { type: "boolean" },
+  online: { type: "boolean" },
+  server: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(
-      `smc-waves validate: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`,
-    );
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("validate", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT.ok;
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) {
-    console.error(`smc-waves validate: give exactly one plan file\n\n${HELP}`);
-    return 2;
+    throw new UsageError(`give exactly one plan file\n${usageLine("validate", HELP)}`);
   }
   const { plan, problems } = await loadPlanFile(file, Date.now());
+  // Throws OnlineCheckError (exit 2) when SMC cannot be asked.
   if (plan !== undefined && values.online) {
-    try {
-      problems.push(...(await onlineCheck(plan, file)).problems);
-      for (const line of await sharedSourceLines(file, values.server)) console.error(line);
-    } catch (error) {
-      console.error(
-        `smc-waves validate: cannot check online: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return 1;
-    }
+    problems.push(...(await onlineCheck(plan, file)).problems);
+    for (const line of await sharedSourceLines(file, values.server)) console.error(line);
   }
   report(file, problems, values.json === true, plan === undefined ? undefined : summary(plan));
-  return problems.length > 0 ? 1 : 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      online: { type: "boolean" },
-      server: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  return problems.length > 0 ? EXIT.invalid : EXIT.ok;
 }
 
 function summary(plan: { waves: { servers: unknown[] }[] }): string {

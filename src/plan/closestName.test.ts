@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closestName, levenshtein } from "./closestName.ts";
+import { closestName, editDistance } from "./closestName.ts";
 
 describe("closestName", () => {
   const keys = ["systemDiskSize", "dataDisks", "vSwitchId", "netMode", "tags"];
@@ -11,6 +11,12 @@ describe("closestName", () => {
     expect(closestName("tag", keys)).toBe("tags");
   });
 
+  it("counts two swapped neighbours as one edit", () => {
+    expect(closestName("prot", ["host", "port", "dashboardReadOnly"])).toBe("port");
+    expect(closestName("PSOT", ["POST", "GET"])).toBe("POST");
+    expect(closestName("--jsno", ["--json", "--watch"])).toBe("--json");
+  });
+
   it("stays quiet when nothing is close", () => {
     expect(closestName("maxJobs", keys)).toBeUndefined();
     expect(closestName("x", keys)).toBeUndefined();
@@ -18,11 +24,12 @@ describe("closestName", () => {
   });
 });
 
-describe("levenshtein", () => {
+describe("editDistance", () => {
   it("counts edits and stops early past the limit", () => {
-    expect(levenshtein("kitten", "sitting")).toBe(3);
-    expect(levenshtein("", "abc")).toBe(3);
-    expect(levenshtein("same", "same")).toBe(0);
-    expect(levenshtein("abcdefgh", "zyxwvuts", 2)).toBe(3);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("same", "same")).toBe(0);
+    expect(editDistance("ab", "ba")).toBe(1);
+    expect(editDistance("abcdefgh", "zyxwvuts", 2)).toBe(3);
   });
 });
