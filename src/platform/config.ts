@@ -8,6 +8,7 @@ import { closestName } from "../plan/closestName.ts";
 import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
 import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
+import { maskedUrl } from "./maskedUrl.ts";
 
 export type { DaemonConfig } from "./configSchema.ts";
 
@@ -109,7 +110,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     ? compileNotifications(parsed.data.notifications, env)
     : undefined;
   const described: Described[] = parsed.success
-    ? (notifications?.problems ?? [])
+    ? [...(notifications?.problems ?? []), ...unsafeBind(parsed.data.http.host, token)]
     : parsed.error.issues.flatMap(describeIssue);
   if (described.length > 0) {
     const located = described.map((problem) => {
@@ -133,6 +134,27 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     ...(shown ? { file: shown } : {}),
     warnings,
   };
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
+
+/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/**
+ * The API beyond this machine without a token would let anyone who reaches the port submit or
+ * cancel migrations: a config problem, found before the daemon touches Redis or SMC.
+ */
+function unsafeBind(host: string, token: string | undefined): Described[] {
+  if (isLoopbackHost(host) || token !== undefined) return [];
+  return [
+    {
+      path: ["http", "host"],
+      message: `${JSON.stringify(host)} is reachable from other machines and SMC_WAVES_API_TOKEN is not set: anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)), or bind 127.0.0.1`,
+    },
+  ];
 }
 
 interface Described {
@@ -261,13 +283,5 @@ function show(value: unknown): string {
   if (value === null) return "null (an empty value)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") {
-    try {
-      const url = new URL(value);
-      if (url.password) return JSON.stringify(value.replace(`:${url.password}@`, ":***@"));
-    } catch {
-      // Not a URL: quote as is.
-    }
-  }
-  return JSON.stringify(value);
+  return JSON.stringify(typeof value === "string" ? maskedUrl(value) : value);
 }

@@ -40,8 +40,19 @@ export interface LoggerOptions {
   isTTY?: boolean;
 }
 
-/** JSON lines (or pino-pretty on a terminal) with every secret key redacted. */
+/** An error as pino writes it, without the stack trace: a log line says what, not where. */
+function errorWithoutStack(error: Error): Record<string, unknown> {
+  const { stack: _stack, ...rest } = pino.stdSerializers.err(error);
+  return rest;
+}
+
+/**
+ * JSON lines (or pino-pretty on a terminal) with every secret key redacted. Errors carry their
+ * stack trace only at level debug or trace.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? "info";
+  const stacks = level === "debug" || level === "trace";
   const isTTY = options.isTTY ?? process.stdout.isTTY === true;
   const wantPretty =
     options.pretty === undefined || options.pretty === "auto" ? isTTY : options.pretty;
@@ -54,8 +65,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     : (options.destination ?? pino.destination(1));
   return pino(
     {
-      level: options.level ?? "info",
+      level,
       base: { name: "smc-waves" },
+      serializers: { err: stacks ? pino.stdSerializers.err : errorWithoutStack },
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     },
     stream,

@@ -5,6 +5,7 @@ import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { Redis } from "ioredis";
+import { maskedUrl } from "./maskedUrl.ts";
 import { pingRedis } from "./redis.ts";
 
 /**
@@ -38,16 +39,6 @@ export class RedisUnavailableError extends Error {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-/** `redis://user:secret@host` shown without the secret. */
-function masked(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return parsed.password ? url.replace(`:${parsed.password}@`, ":***@") : url;
-  } catch {
-    return url;
-  }
-}
-
 export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisHandle> {
   const { url, dataDir, env } = options;
   if (await pingRedis(url)) return { url, private: false, stop: async () => {} };
@@ -56,7 +47,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisHan
   if (!LOOPBACK.has(host)) {
     // Starting a local one would quietly run the migration against another Redis than configured.
     throw new RedisUnavailableError(
-      `Redis does not answer at ${masked(url)}. Check that it runs and is reachable from here, or point SMC_WAVES_REDIS_URL at one that is.`,
+      `Redis does not answer at ${maskedUrl(url)}. Check that it runs and is reachable from here, or point SMC_WAVES_REDIS_URL at one that is.`,
     );
   }
 
@@ -74,7 +65,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisHan
   if (!server) {
     throw new RedisUnavailableError(
       [
-        `Redis does not answer at ${masked(url)} and redis-server is not installed. Either:`,
+        `Redis does not answer at ${maskedUrl(url)} and redis-server is not installed. Either:`,
         "  - install it: sudo apt-get install -y redis-server   (macOS: brew install redis), then run this again;",
         "  - or run it with Docker: docker compose up -d redis;",
         "  - or point SMC_WAVES_REDIS_URL at a Redis you have (7.x, maxmemory-policy noeviction).",
