@@ -1,19 +1,26 @@
 /**
  * The composition root: builds every part of a daemon from its config, wires them, starts them.
  * Nothing else happens here; the CLI's `daemon` and `quickstart` commands call `startDaemon`.
+ *
+ * Boot order: inputs (config, credentials, the bind check) are checked before anything touches
+ * Redis or SMC; then the HTTP API listens at once, Redis or not, so `/healthz` answers from the first
+ * second; the workers start in the background as soon as Redis answers. While Redis is away the API
+ * answers 503 saying so, and the log says so once.
  */
-import type { Redis } from "ioredis";
-import { createHealthCheck } from "./api/healthCheck.ts";
+import { assertSafeBind } from "./api/apiAuth.ts";
+import { createHealthCheck, type WorkersStatus } from "./api/healthCheck.ts";
 import { type RunningApiServer, startApiServer } from "./api/server.ts";
 import type { RunningEmulator } from "./emulator/startEmulator.ts";
 import { startNotifier } from "./notifications/notifier.ts";
-import type { Account } from "./orchestrator/context.ts";
+import type { Account, OrchestratorSettings } from "./orchestrator/context.ts";
 import { type Orchestrator, startOrchestrator } from "./orchestrator/orchestrator.ts";
 import type { Migrations } from "./orchestrator/views.ts";
 import type { DaemonConfig } from "./platform/config.ts";
+import { startHeartbeat, thisDaemon } from "./platform/daemonHeartbeat.ts";
 import { MigrationEvents } from "./platform/events.ts";
 import { type Logger, logMigrationEvents } from "./platform/logger.ts";
 import { createRedisConnection } from "./platform/redis.ts";
+import { RedisHealth } from "./platform/redisHealth.ts";
 import { SmcClient } from "./smc/client.ts";
 import { resolveCredentials } from "./smc/credentials.ts";
 import { DEFAULT_RETRY_POLICY } from "./smc/retry.ts";
@@ -29,38 +36,33 @@ export interface DaemonOptions {
 }
 
 export interface Daemon {
-  orchestrator: Orchestrator;
+  /** Submits, reads and controls plans, as the API does (failing fast while Redis is away). */
+  migrations: Migrations;
   events: MigrationEvents;
   /** The API's base URL, when it listens. */
   apiUrl?: string;
+  /** Resolves once Redis answered and the workers run; rejects if the daemon is closed first. */
+  ready: Promise<void>;
   /** Drains within the config's bound and closes everything it opened. */
   close(): Promise<void>;
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger, emulator } = options;
+  const startedAt = Date.now();
+  if (options.http !== false) assertSafeBind(config.http.host, config.http.token);
   const events = new MigrationEvents();
-  const stopLogging = logMigrationEvents(events, logger);
   const accounts = await buildAccounts(options, events);
-  const redis: Redis = createRedisConnection(config.redis.url, "worker", { name: "smc-waves" });
-  redis.on("error", (error) => logger.warn({ err: error }, "redis connection error; reconnecting"));
+  const stopLogging = logMigrationEvents(events, logger);
 
-  // Notifications (issue 9.5): listening before the orchestrator's workers start, so no event of
-  // boot is missed; plan names and counts come from the orchestrator once it exists.
-  let migrations: Migrations | undefined;
-  const notifier = await startNotifier({
-    redis,
-    prefix: config.redis.prefix,
-    config: config.notifications,
-    events,
-    logger,
-    describePlan: async (planId) => migrations?.getPlan(planId),
-    lockDurationMs: config.orchestrator.lockDurationMs,
-    stalledIntervalMs: config.orchestrator.stalledIntervalMs,
+  // The request path's connection (fail fast): the API's reads and writes, the heartbeat, and the
+  // one the health tracker probes. Every other connection's errors go to the tracker too.
+  const requestRedis = createRedisConnection(config.redis.url, "request", {
+    name: "smc-waves-api",
   });
-
-  const orchestrator = await startOrchestrator({
-    redis,
+  const redisHealth = new RedisHealth({ redis: requestRedis, url: config.redis.url, logger });
+  const onRedisError = (error: Error) => redisHealth.noteError(error);
+  const shared = {
     prefix: config.redis.prefix,
     accounts,
     events,
@@ -69,49 +71,106 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...config.orchestrator,
       reservationLeaseMs: 10 * 60_000,
       retry: DEFAULT_RETRY_POLICY,
-    },
+    } satisfies OrchestratorSettings,
+    onRedisError,
     ...(emulator ? { clock: emulator.clock } : {}),
+  };
+  // The API's side holds no workers, so it starts at once whether Redis answers or not.
+  const front = await startOrchestrator({ ...shared, redis: requestRedis, runWorkers: false });
+  // Workers block on Redis and must ride out reconnects: a connection whose commands wait.
+  const workerRedis = createRedisConnection(config.redis.url, "worker", { name: "smc-waves" });
+  workerRedis.on("error", (error) => {
+    if (!onRedisError(error)) logger.warn({ err: error }, "redis connection error");
   });
-  migrations = orchestrator.migrations;
 
-  let api: RunningApiServer | undefined;
-  // Health probes must answer while Redis is away, so they get a fail-fast connection of their own.
-  const probeRedis = createRedisConnection(config.redis.url, "request", {
-    name: "smc-waves-health",
+  // Notifications (issue 9.5): listening before the API takes a plan and the workers start, so no
+  // event is missed; their deliveries wait for Redis like the workers do.
+  const notifier = await startNotifier({
+    redis: workerRedis,
+    prefix: config.redis.prefix,
+    config: config.notifications,
+    events,
+    logger,
+    describePlan: (planId) => front.migrations.getPlan(planId),
+    lockDurationMs: config.orchestrator.lockDurationMs,
+    stalledIntervalMs: config.orchestrator.stalledIntervalMs,
+    onRedisError,
   });
-  probeRedis.on("error", () => {});
+
+  let workersStatus: WorkersStatus = "starting";
+  let api: RunningApiServer | undefined;
   if (options.http !== false) {
-    api = await startApiServer({
-      host: config.http.host,
-      port: config.http.port,
-      migrations: orchestrator.migrations,
-      queues: [...Object.values(orchestrator.queues), ...(notifier.queue ? [notifier.queue] : [])],
-      events,
-      logger,
-      dashboardReadOnly: config.http.dashboardReadOnly,
-      now: () => (emulator?.clock ?? Date).now(),
-      ...(config.http.token ? { token: config.http.token } : {}),
-      health: createHealthCheck({
-        redis: probeRedis,
-        clients: [...accounts.values()].map((account) => account.client),
-        now: Date.now,
-      }),
-    });
+    try {
+      api = await startApiServer({
+        host: config.http.host,
+        port: config.http.port,
+        migrations: front.migrations,
+        queues: [...Object.values(front.queues), ...(notifier.queue ? [notifier.queue] : [])],
+        events,
+        logger,
+        redis: redisHealth,
+        dashboardReadOnly: config.http.dashboardReadOnly,
+        now: () => (emulator?.clock ?? Date).now(),
+        ...(config.http.token ? { token: config.http.token } : {}),
+        health: createHealthCheck({
+          redis: () => redisHealth.state,
+          workers: () => workersStatus,
+          clients: [...accounts.values()].map((account) => account.client),
+          now: Date.now,
+        }),
+      });
+    } catch (error) {
+      await notifier.close();
+      await front.close(0);
+      for (const account of accounts.values()) account.client.close();
+      redisHealth.close();
+      workerRedis.disconnect();
+      requestRedis.disconnect();
+      stopLogging();
+      throw error;
+    }
     logger.info({ url: api.url }, "HTTP API listening");
   }
+  const heartbeat = startHeartbeat({
+    redis: requestRedis,
+    prefix: config.redis.prefix,
+    presence: thisDaemon(api?.url, startedAt),
+  });
+
+  // The workers start once Redis answers; until then the API says why it cannot serve.
+  const stopping = new AbortController();
+  let workers: Orchestrator | undefined;
+  const ready = (async () => {
+    await redisHealth.whenReachable(stopping.signal);
+    workers = await startOrchestrator({ ...shared, redis: workerRedis });
+    workersStatus = "running";
+  })();
+  // A daemon closed before Redis ever answered never starts its workers; that is not an error.
+  ready.catch(() => undefined);
 
   return {
-    orchestrator,
+    migrations: front.migrations,
     events,
     ...(api ? { apiUrl: api.url } : {}),
+    ready,
     async close() {
+      workersStatus = "stopping";
+      stopping.abort(new Error("the daemon is stopping"));
       await api?.close();
-      await orchestrator.close(config.orchestrator.drainTimeoutMs);
-      // After the orchestrator (its last steps may still notify), before Redis.
+      // Workers part-way through starting (Redis went away meanwhile) get the drain bound to finish.
+      await Promise.race([
+        ready.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, config.orchestrator.drainTimeoutMs).unref()),
+      ]);
+      await workers?.close(config.orchestrator.drainTimeoutMs);
+      // After the workers (their last steps may still notify), before Redis.
       await notifier.close();
+      await heartbeat.stop();
+      await front.close(0);
       for (const account of accounts.values()) account.client.close();
-      redis.disconnect();
-      probeRedis.disconnect();
+      redisHealth.close();
+      workerRedis.disconnect();
+      requestRedis.disconnect();
       stopLogging();
     },
   };

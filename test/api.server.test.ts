@@ -30,7 +30,8 @@ function options(overrides: Partial<ApiServerOptions> = {}): ApiServerOptions {
     queues: [...Object.values(daemon.queues), extraQueue],
     events: harness.events,
     health: createHealthCheck({
-      redis: harness.redis,
+      redis: () => ({ status: "reachable", since: Date.parse("2026-01-01T00:00:00Z") }),
+      workers: () => "running",
       clients: [harness.client],
       now: Date.now,
       cacheMs: 0,
@@ -69,10 +70,19 @@ afterAll(async () => {
 });
 
 describe("auth", () => {
-  it("leaves /healthz open and reports Redis and SMC reachable", async () => {
-    const response = await fetch(`${api.url}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", redis: true, smc: true });
+  it("leaves /healthz and /readyz open and reports Redis, SMC and the workers", async () => {
+    const expected = {
+      status: "ok",
+      ready: true,
+      redis: { status: "reachable", since: "2026-01-01T00:00:00.000Z" },
+      smc: true,
+      workers: "running",
+    };
+    for (const probe of ["/healthz", "/readyz"]) {
+      const response = await fetch(`${api.url}${probe}`);
+      expect(response.status, probe).toBe(200);
+      expect(await response.json()).toEqual(expected);
+    }
   });
 
   it("answers 401 without a token, explaining how to send one", async () => {
@@ -115,7 +125,14 @@ describe("auth", () => {
         expect(operation.security?.length === 0, `${method} ${path}`).toBe(response.status !== 401);
       }
     }
-    expect(open.sort()).toEqual(["get /", "get /app.js", "get /healthz"]);
+    expect(open.sort()).toEqual([
+      "delete /api/session",
+      "get /",
+      "get /app.js",
+      "get /healthz",
+      "get /readyz",
+      "post /api/session",
+    ]);
   });
 
   it("serves the migration view shell and its script without a token", async () => {
@@ -149,7 +166,7 @@ describe("auth", () => {
     }
   });
 
-  it("answers 503 from /healthz when SMC is unreachable", async () => {
+  it("stays live and ready, reporting smc: false, when SMC is unreachable", async () => {
     const dead = new SmcClient({
       endpoint: "http://127.0.0.1:9",
       credentials: harness.emulator.credentials,
@@ -158,25 +175,49 @@ describe("auth", () => {
     });
     const server = await startExtra({
       health: createHealthCheck({
-        redis: harness.redis,
+        redis: () => ({ status: "reachable", since: Date.now() }),
+        workers: () => "running",
         clients: [dead],
         now: Date.now,
         cacheMs: 0,
       }),
     });
-    const response = await fetch(`${server.url}/healthz`);
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ status: "unavailable", redis: true, smc: false });
+    const live = await fetch(`${server.url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: "degraded", ready: true, smc: false });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     dead.close();
+  });
+
+  it("is not ready while Redis is unreachable or the workers are starting, but stays live", async () => {
+    const server = await startExtra({
+      health: createHealthCheck({
+        redis: () => ({ status: "unreachable", since: 0, cause: "connect ECONNREFUSED" }),
+        workers: () => "starting",
+        clients: [harness.client],
+        now: Date.now,
+      }),
+    });
+    const live = await fetch(`${server.url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({
+      status: "degraded",
+      ready: false,
+      redis: { status: "unreachable", cause: "connect ECONNREFUSED" },
+      workers: "starting",
+    });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
   });
 });
 
 describe("queue dashboard", () => {
-  it("needs the token, and lets a browser in through ?token= and a cookie", async () => {
+  it("needs the token, and lets a browser in through ?token= and a session cookie", async () => {
     expect((await fetch(`${api.url}/dashboard`)).status).toBe(401);
-    expect((await fetch(`${api.url}/dashboard?token=nope`, { redirect: "manual" })).status).toBe(
-      401,
-    );
+    // A wrong token leaves the address bar too, and sets nothing.
+    const wrong = await fetch(`${api.url}/dashboard?token=nope`, { redirect: "manual" });
+    expect(wrong.status).toBe(303);
+    expect(wrong.headers.get("location")).toBe("/dashboard");
+    expect(wrong.headers.get("set-cookie")).toBeNull();
 
     const entry = await fetch(`${api.url}/dashboard?token=${encodeURIComponent(TOKEN)}`, {
       redirect: "manual",
@@ -184,17 +225,13 @@ describe("queue dashboard", () => {
     expect(entry.status).toBe(303);
     expect(entry.headers.get("location")).toBe("/dashboard");
     const cookie = entry.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(
-      /^smc_waves_dashboard=[0-9a-f]{64}; Path=\/dashboard; HttpOnly; SameSite=Strict$/,
-    );
+    expect(cookie).toMatch(/^smc_waves_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(cookie).not.toContain(TOKEN);
     const session = { cookie: cookie.split(";")[0] ?? "" };
 
     const page = await fetch(`${api.url}/dashboard`, { headers: session });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("smc-waves queues");
-    // The cookie opens the dashboard only, not the API.
-    expect((await fetch(`${api.url}/api/plans`, { headers: session })).status).toBe(401);
   });
 
   it("lists every queue, read-only, with readable names and no secrets in job data", async () => {

@@ -122,7 +122,8 @@ describe("notifications from a running daemon", () => {
         if (["succeeded", "failed", "cancelled"].includes(e.status)) resolve(e.status);
       }),
     );
-    const { planId } = await daemon.orchestrator.migrations.submit(plan);
+    await daemon.ready;
+    const { planId } = await daemon.migrations.submit(plan);
     expect(await ended).toBe("succeeded");
 
     const expected = [

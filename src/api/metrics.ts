@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Migrations } from "../orchestrator/views.ts";
 import type { MigrationEvents } from "../platform/events.ts";
+import { RedisUnreachableError } from "../platform/redisHealth.ts";
 
 /**
  * Prometheus metrics of the daemon. Counters and histograms follow the typed migration events;
@@ -15,8 +16,16 @@ export interface MetricsOptions {
   migrations: Migrations;
   /** Queues whose `exportPrometheusMetrics()` text is appended. */
   queues: readonly Queue[];
-  /** Where a failed scrape-time read is reported. */
+  /** Where a failed scrape-time read is reported (not one failing because Redis is away). */
   logger?: Logger;
+  /**
+   * Runs each scrape-time Redis read: the daemon's rejects at once while Redis is unreachable, so a
+   * scrape during an outage answers at once with the event counters and the last gauges.
+   * @default runs the read as is
+   */
+  guard?: <T>(read: () => Promise<T>) => Promise<T>;
+  /** Whether the daemon's Redis answers now: the `smc_waves_redis_up` gauge. */
+  redisReachable?: () => boolean;
 }
 
 export interface ApiMetrics {
@@ -36,7 +45,14 @@ const NOTIFICATION_LATENCY_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 const CALL_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createMetrics(options: MetricsOptions): ApiMetrics {
-  const { events, migrations, queues, logger } = options;
+  const { events, migrations, queues } = options;
+  const guard = options.guard ?? ((read) => read());
+  // An outage is logged once by the Redis health tracker, not at every scrape.
+  const logger = {
+    warn(fields: { err: unknown; queue?: string }, message: string) {
+      if (!(fields.err instanceof RedisUnreachableError)) options.logger?.warn(fields, message);
+    },
+  };
   // Our own registry: the global one would mix in anything else loaded in the process (and tests).
   const registry = new Registry();
   const registers = [registry];
@@ -55,7 +71,7 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
     registers,
     async collect() {
       try {
-        const plans = await migrations.listPlans();
+        const plans = await guard(() => migrations.listPlans());
         this.reset();
         for (const plan of plans) {
           for (const wave of plan.waves) {
@@ -66,7 +82,7 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
         }
       } catch (error) {
         collectErrors.inc({ source: "plans" });
-        logger?.warn({ err: error }, "metrics: cannot list plans");
+        logger.warn({ err: error }, "metrics: cannot list plans");
       }
     },
   });
@@ -76,7 +92,7 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
   let quotaRead: Promise<void> | undefined;
   const refreshQuota = async () => {
     try {
-      const views = await migrations.quota();
+      const views = await guard(() => migrations.quota());
       for (const gauge of quotaGauges) gauge.reset();
       for (const view of views) {
         const labels = { account: view.account };
@@ -87,7 +103,7 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
       }
     } catch (error) {
       collectErrors.inc({ source: "quota" });
-      logger?.warn({ err: error }, "metrics: cannot read the quota");
+      logger.warn({ err: error }, "metrics: cannot read the quota");
     }
   };
   const readQuota = () => {
@@ -194,6 +210,17 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
     buckets: NOTIFICATION_LATENCY_BUCKETS,
     registers,
   });
+  const { redisReachable } = options;
+  if (redisReachable) {
+    new Gauge({
+      name: "smc_waves_redis_up",
+      help: "1 while the daemon's Redis answers, 0 during an outage (the API then answers 503)",
+      registers,
+      collect() {
+        this.set(redisReachable() ? 1 : 0);
+      },
+    });
+  }
 
   const offs = [
     events.on("notification:delivered", (e) => {
@@ -233,9 +260,9 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
       const [ours, ...bullmq] = await Promise.all([
         registry.metrics(),
         ...queues.map((queue) =>
-          queue.exportPrometheusMetrics().catch((error: unknown) => {
+          guard(() => queue.exportPrometheusMetrics()).catch((error: unknown) => {
             collectErrors.inc({ source: "bullmq" });
-            logger?.warn({ err: error, queue: queue.name }, "metrics: cannot read a queue");
+            logger.warn({ err: error, queue: queue.name }, "metrics: cannot read a queue");
             return "";
           }),
         ),

@@ -12,13 +12,20 @@ const json = (schema: object) => ({ "application/json": { schema } });
 const planId = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const notFound = { description: "No plan has this id", content: json(ref("Error")) };
 const unauthorized = { description: "Missing or wrong bearer token", content: json(ref("Error")) };
+/** Every route that reads or writes Redis answers this while the daemon's Redis does not answer. */
+const redisUnavailable = {
+  description:
+    'The daemon is up but its Redis is unreachable (error "redis_unavailable"); try again when it is back',
+  content: json(ref("RedisUnavailable")),
+};
+const conflict = (description: string) => ({ description, content: json(ref("Error")) });
 
 /** A plan's YAML, under each content type the plan routes read. */
 const planBody = Object.fromEntries(
   PLAN_CONTENT_TYPES.map((type) => [type, { schema: { type: "string" } }]),
 );
 
-const control = (summary: string, extra: object = {}) => ({
+const control = (summary: string, whenRefused: string, extra: object = {}) => ({
   post: {
     summary,
     parameters: [planId],
@@ -27,6 +34,8 @@ const control = (summary: string, extra: object = {}) => ({
       200: { description: "The plan after the change", content: json(ref("PlanSummary")) },
       401: unauthorized,
       404: notFound,
+      409: conflict(whenRefused),
+      503: redisUnavailable,
     },
   },
 });
@@ -38,7 +47,7 @@ export function openApiDocument(version: string): object {
       title: "smc-waves",
       version,
       description:
-        "Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, / and /app.js needs `Authorization: Bearer <SMC_WAVES_API_TOKEN>` when the daemon has a token.",
+        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, /api/session, / and /app.js needs `Authorization: Bearer <SMC_WAVES_API_TOKEN>` (or the session cookie /api/session sets) when the daemon has a token. While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -55,17 +64,32 @@ export function openApiDocument(version: string): object {
           ],
           requestBody: {
             required: true,
-            content: planBody,
+            description:
+              "The plan's YAML text, or JSON {yaml, file}; any other JSON or content type gets 415",
+            content: {
+              ...planBody,
+              ...json({
+                type: "object",
+                required: ["yaml"],
+                additionalProperties: false,
+                properties: {
+                  yaml: { type: "string", description: "The plan's YAML text" },
+                  file: { type: "string", description: "Name shown in problems (?file= wins)" },
+                },
+              }),
+            },
           },
           responses: {
             201: { description: "Submitted", content: json(ref("SubmitResult")) },
             200: { description: "Already submitted", content: json(ref("SubmitResult")) },
             400: { description: "The plan is invalid", content: json(ref("Problems")) },
             401: unauthorized,
-            409: {
-              description: "Another plan of this name with other content exists",
+            409: conflict("Another plan of this name with other content exists"),
+            415: {
+              description: "Neither YAML text nor JSON {yaml, file}; the message names both",
               content: json(ref("Error")),
             },
+            503: redisUnavailable,
           },
         },
         get: {
@@ -79,6 +103,7 @@ export function openApiDocument(version: string): object {
               }),
             },
             401: unauthorized,
+            503: redisUnavailable,
           },
         },
       },
@@ -114,13 +139,20 @@ export function openApiDocument(version: string): object {
             200: { description: "The plan", content: json(ref("PlanView")) },
             401: unauthorized,
             404: notFound,
+            503: redisUnavailable,
           },
         },
       },
-      "/api/plans/{id}/pause": control("Start no new jobs; running ones continue"),
-      "/api/plans/{id}/resume": control("Resume a paused plan"),
-      "/api/plans/{id}/retry-failed": control("Retry the failed servers of a plan"),
-      "/api/plans/{id}/cancel": control("Cancel a plan", {
+      "/api/plans/{id}/pause": control(
+        "Start no new jobs; running ones continue",
+        "The plan is not pending or running",
+      ),
+      "/api/plans/{id}/resume": control("Resume a paused plan", "The plan is not paused"),
+      "/api/plans/{id}/retry-failed": control(
+        "Retry the failed and cancelled servers of an ended plan",
+        "The plan has not ended, or has no failed or cancelled server to retry",
+      ),
+      "/api/plans/{id}/cancel": control("Cancel a plan", "The plan has already ended", {
         parameters: [planId, { name: "stopRunning", in: "query", schema: { type: "boolean" } }],
         requestBody: {
           required: false,
@@ -189,6 +221,7 @@ export function openApiDocument(version: string): object {
             400: { description: "Unknown format", content: json(ref("Error")) },
             401: unauthorized,
             404: notFound,
+            503: redisUnavailable,
           },
         },
       },
@@ -204,17 +237,56 @@ export function openApiDocument(version: string): object {
               }),
             },
             401: unauthorized,
+            503: redisUnavailable,
           },
         },
       },
       "/healthz": {
         get: {
-          summary: "Redis and SMC reachability",
+          summary:
+            "Liveness: 200 whenever the process serves HTTP; the body says whether Redis, SMC and the workers are up",
           security: [],
           responses: {
-            200: { description: "Both reachable", content: json(ref("Health")) },
-            503: { description: "Redis or SMC unreachable", content: json(ref("Health")) },
+            200: { description: "Alive (status ok or degraded)", content: json(ref("Health")) },
           },
+        },
+      },
+      "/readyz": {
+        get: {
+          summary: "Readiness: 200 once Redis answers and the workers run, 503 until then",
+          security: [],
+          responses: {
+            200: { description: "Ready", content: json(ref("Health")) },
+            503: {
+              description: "Redis unreachable, or the workers starting or draining",
+              content: json(ref("Health")),
+            },
+          },
+        },
+      },
+      "/api/session": {
+        post: {
+          summary:
+            "Sign a browser in: sets an HttpOnly session cookie (a digest of the token) that every protected route accepts",
+          security: [],
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              required: ["token"],
+              properties: { token: { type: "string" } },
+            }),
+          },
+          responses: {
+            204: { description: "Signed in; Set-Cookie: smc_waves_session" },
+            400: { description: "No token in the body", content: json(ref("Error")) },
+            401: unauthorized,
+          },
+        },
+        delete: {
+          summary: "Sign the browser out (clears the session cookie)",
+          security: [],
+          responses: { 204: { description: "Signed out" } },
         },
       },
       "/metrics": {
@@ -222,7 +294,8 @@ export function openApiDocument(version: string): object {
           summary: "Prometheus metrics, BullMQ's queue metrics included",
           responses: {
             200: {
-              description: "Exposition text",
+              description:
+                "Exposition text (during a Redis outage: the counters, the last gauges and smc_waves_redis_up 0)",
               content: { "text/plain": { schema: { type: "string" } } },
             },
             401: unauthorized,
@@ -240,10 +313,13 @@ export function openApiDocument(version: string): object {
       },
       "/": {
         get: {
-          summary: "The migration view (HTML; asks for the token itself)",
+          summary:
+            "The migration view (HTML; asks for the token itself). ?token= signs the browser in and redirects to /",
           security: [],
+          parameters: [{ name: "token", in: "query", schema: { type: "string" } }],
           responses: {
             200: { description: "Page", content: { "text/html": { schema: { type: "string" } } } },
+            303: { description: "?token= given: redirect to / without it (cookie set if right)" },
           },
         },
       },

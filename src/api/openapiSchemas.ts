@@ -230,11 +230,39 @@ export const SCHEMAS = {
   },
   Health: {
     type: "object",
-    required: ["status", "redis", "smc"],
+    required: ["status", "ready", "redis", "smc", "workers"],
     properties: {
-      status: { enum: ["ok", "unavailable"] },
-      redis: { type: "boolean" },
-      smc: { type: "boolean" },
+      status: { enum: ["ok", "degraded"] },
+      ready: { type: "boolean", description: "Redis answers and the workers run" },
+      redis: {
+        type: "object",
+        required: ["status", "since"],
+        properties: {
+          status: { enum: ["connecting", "reachable", "unreachable"] },
+          since: { type: "string", format: "date-time" },
+          cause: { type: "string" },
+        },
+      },
+      smc: { type: "boolean", description: "Every account's endpoint answered its probe" },
+      workers: { enum: ["starting", "running", "stopping"] },
+    },
+  },
+  RedisUnavailable: {
+    type: "object",
+    required: ["error", "message", "redis"],
+    properties: {
+      error: { const: "redis_unavailable" },
+      message: { type: "string" },
+      redis: {
+        type: "object",
+        required: ["url", "status", "since"],
+        properties: {
+          url: { type: "string", description: "Its password masked" },
+          status: { enum: ["connecting", "unreachable"] },
+          since: { type: "string", format: "date-time" },
+          cause: { type: "string" },
+        },
+      },
     },
   },
 };

@@ -10,20 +10,34 @@ import type { Logger } from "pino";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Migrations } from "../orchestrator/views.ts";
 import type { MigrationEvents } from "../platform/events.ts";
-import { assertSafeBind, sendUnauthorized, type TokenCheck, tokenCheck } from "./apiAuth.ts";
+import { RedisUnreachableError } from "../platform/redisHealth.ts";
+import {
+  assertSafeBind,
+  enterWithToken,
+  requireToken,
+  sessionRoutes,
+  tokenCheck,
+} from "./apiAuth.ts";
+import type { HealthReport } from "./healthCheck.ts";
 import { createMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { PLAN_CONTENT_TYPES, planRoutes } from "./planRoutes.ts";
+import { planRoutes, UNSUPPORTED_PLAN_TYPE } from "./planRoutes.ts";
 import { mountQueueDashboard } from "./queueDashboard.ts";
+import { guardMigrations, type RedisGate } from "./redisGate.ts";
 
 export interface ApiServerOptions {
   migrations: Migrations;
   /** Every BullMQ queue of the daemon: shown on the dashboard, counted in /metrics. */
   queues: readonly Queue[];
   events: MigrationEvents;
-  /** Reachability for /healthz; a rejection counts as both unreachable. */
-  health: () => Promise<{ redis: boolean; smc: boolean }>;
-  /** Bearer token every route but /healthz (and the page shell) requires; none means open. */
+  /** What /healthz and /readyz answer. */
+  health: () => Promise<HealthReport>;
+  /**
+   * The daemon's Redis health: while Redis does not answer, every route that needs it answers 503
+   * at once (and a request caught by an outage within about a second). Absent: no gate (tests).
+   */
+  redis?: RedisGate;
+  /** Bearer token every route but the probes, the session route and the page shell requires; none means open. */
   token?: string;
   /** bull-board refuses mutations when true. */
   dashboardReadOnly: boolean;
@@ -35,10 +49,12 @@ export interface ApiServerOptions {
 }
 
 const WEB = new URL("./web/", import.meta.url);
+const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'";
 
 /** Builds the daemon's HTTP app (API, dashboard, migration view, metrics); does not listen. */
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
-  const { migrations, queues, events, health, logger, now } = options;
+  const { queues, events, health, logger, now, redis } = options;
+  const migrations = redis ? guardMigrations(options.migrations, redis) : options.migrations;
   const check = options.token ? tokenCheck(options.token) : undefined;
   const [indexHtml, appJs] = await Promise.all([
     readFile(new URL("index.html", WEB), "utf8"),
@@ -55,20 +71,35 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof RedisUnreachableError) {
+      return reply.code(503).send({
+        error: "redis_unavailable",
+        message: error.message,
+        redis: {
+          url: error.url,
+          status: error.state.status,
+          since: new Date(error.state.since).toISOString(),
+          ...(error.state.cause === undefined ? {} : { cause: error.state.cause }),
+        },
+      });
+    }
     const status = error.statusCode ?? 500;
+    if (status === 415) {
+      const plans = request.method === "POST" && request.url.split("?")[0] === "/api/plans";
+      return reply.code(415).send({
+        error: "unsupported_media_type",
+        message: plans ? UNSUPPORTED_PLAN_TYPE : "Send JSON (application/json) or no body.",
+      });
+    }
     if (status < 500) {
-      const message =
-        status === 415
-          ? `Send the plan as YAML text with Content-Type ${PLAN_CONTENT_TYPES.join(", ")}`
-          : error.message;
       return reply
         .code(status)
-        .send({ error: status === 413 ? "too_large" : "bad_request", message });
+        .send({ error: status === 413 ? "too_large" : "bad_request", message: error.message });
     }
     request.log.error({ err: error, url: request.url }, "request failed");
     return reply.code(500).send({
       error: "internal",
-      message: "The daemon could not complete the request (is Redis reachable?); its log says why.",
+      message: "The daemon could not complete the request; its log says why.",
     });
   });
   app.setNotFoundHandler((request, reply) =>
@@ -78,23 +109,36 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     }),
   );
 
-  const metrics = createMetrics({ events, migrations, queues, logger });
+  const metrics = createMetrics({
+    events,
+    migrations,
+    queues,
+    logger,
+    ...(redis
+      ? {
+          guard: <T>(read: () => Promise<T>) => redis.run(read),
+          redisReachable: () => redis.state.status === "reachable",
+        }
+      : {}),
+  });
   app.addHook("onClose", async () => metrics.close());
 
-  // Open: probes, and the page shell, which holds no data and asks for the token itself.
-  app.get("/healthz", async (_request, reply) => {
-    const state = await health().catch(() => ({ redis: false, smc: false }));
-    const ok = state.redis && state.smc;
-    return reply
-      .code(ok ? 200 : 503)
-      .send({ status: ok ? "ok" : "unavailable", redis: state.redis, smc: state.smc });
+  // Open: the probes, signing in, and the page shell, which holds no data and asks for the token.
+  app.get("/healthz", async () => health());
+  app.get("/readyz", async (_request, reply) => {
+    const report = await health();
+    return reply.code(report.ready ? 200 : 503).send(report);
   });
-  app.get("/", async (_request, reply) =>
-    reply
+  sessionRoutes(app, check);
+  app.get<{ Querystring: { token?: string } }>("/", async (request, reply) => {
+    if (check && typeof request.query.token === "string") {
+      return enterWithToken(request, reply, check, request.query.token);
+    }
+    return reply
       .type("text/html; charset=utf-8")
-      .header("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
-      .send(indexHtml),
-  );
+      .header("content-security-policy", CSP)
+      .send(indexHtml);
+  });
   app.get("/app.js", async (_request, reply) =>
     reply.type("text/javascript; charset=utf-8").send(appJs),
   );
@@ -112,36 +156,17 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   const dashboardScope: FastifyPluginAsync = async (scope) => {
     requireToken(scope, check, true);
+    // bull-board reads the queues itself: while Redis is away it gets the same 503 as the API.
+    if (redis) {
+      scope.addHook("onRequest", async () => {
+        if (redis.state.status !== "reachable") throw redis.error();
+      });
+    }
     await mountQueueDashboard(scope, { queues, readOnly: options.dashboardReadOnly });
   };
   await app.register(dashboardScope);
 
   return app;
-}
-
-/**
- * Adds the bearer check to every route of `scope`. The dashboard (`browser`) also takes its cookie,
- * which `?token=<token>` sets once, because a browser cannot add a header to page loads.
- */
-function requireToken(
-  scope: FastifyInstance,
-  check: TokenCheck | undefined,
-  browser: boolean,
-): void {
-  if (!check) return;
-  scope.addHook("onRequest", async (request, reply) => {
-    const offered = (request.query as Record<string, unknown> | undefined)?.token;
-    if (browser && typeof offered === "string" && check.matches(offered)) {
-      const url = new URL(request.url, "http://localhost");
-      url.searchParams.delete("token");
-      return reply.header("set-cookie", check.cookie()).redirect(url.pathname + url.search, 303);
-    }
-    if (check.accepts(request, { cookie: browser })) return;
-    return sendUnauthorized(
-      reply,
-      request.headers.authorization !== undefined || offered !== undefined,
-    );
-  });
 }
 
 export interface RunningApiServer {
@@ -151,13 +176,34 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+/** The port is taken (another daemon, a second quick start): say so instead of a stack trace. */
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      `${host}:${port} is already in use (another smc-waves daemon?); stop that one, or choose another port with SMC_WAVES_HTTP_PORT`,
+    );
+  }
+}
+
 /** Builds and listens; refuses a non-loopback host without a token before building anything. */
 export async function startApiServer(
   options: ApiServerOptions & { host: string; port: number },
 ): Promise<RunningApiServer> {
   assertSafeBind(options.host, options.token);
   const app = await buildApiServer(options);
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(options.host, options.port);
+    }
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;

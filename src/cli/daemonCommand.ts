@@ -2,17 +2,21 @@
  * `smc-waves daemon`: the long-lived service. Workers, schedulers and the HTTP API run until
  * SIGTERM or SIGINT, then drain within `orchestrator.drainTimeout` and exit 0.
  */
-import { parseArgs } from "node:util";
+
+import { PortInUseError } from "../api/server.ts";
 import { startEmulator } from "../emulator/startEmulator.ts";
 import { startDaemon } from "../main.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { CredentialsError } from "../smc/credentials.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves daemon [--config FILE] [--emulator]
 
 Runs the smc-waves workers and HTTP API until SIGTERM or SIGINT. Several daemons may share one
-Redis and prefix: they split the work with no other coordination.
+Redis and prefix: they split the work with no other coordination. The API listens at once; the
+workers start as soon as Redis answers (GET /readyz is 200 from then on).
 
 options:
   --config FILE  daemon config  [SMC_WAVES_CONFIG, else config/smc-waves.yaml if present]
@@ -20,28 +24,22 @@ options:
                  the accounts' endpoints: no cloud account needed
   -h, --help     this help`;
 
+const OPTIONS = {
+  config: { type: "string" },
+  emulator: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let values: {
-    config?: string | undefined;
-    emulator?: boolean | undefined;
-    help?: boolean | undefined;
-  };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string" },
-        emulator: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(`smc-waves daemon: ${(error as Error).message}\n\n${HELP}`);
-    return 1;
-  }
+  const { values, positionals } = parseCommandArgs("daemon", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `takes no arguments, got ${positionals.join(" ")}\n${usageLine("daemon", HELP)}`,
+    );
   }
 
   let loaded: Awaited<ReturnType<typeof loadConfig>>;
@@ -52,11 +50,9 @@ export async function run(args: string[]): Promise<number> {
       cwd: process.cwd(),
     });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return EXIT.invalid;
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
@@ -84,27 +80,37 @@ export async function run(args: string[]): Promise<number> {
     });
   } catch (error) {
     await emulator?.close();
-    if (error instanceof CredentialsError) {
+    if (error instanceof CredentialsError || error instanceof PortInUseError) {
       logger.error(error.message);
-      return 2;
+      return EXIT.refused;
     }
     throw error;
   }
-  logger.info(
-    { config: loaded.file ?? "(defaults)", prefix: config.redis.prefix },
-    "smc-waves daemon started",
-  );
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "draining");
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
   });
+  // Until Redis answers the workers wait; the API already says why (503, /readyz).
+  const started = daemon.ready.then(
+    () => {
+      logger.info(
+        { config: loaded.file ?? "(defaults)", prefix: config.redis.prefix },
+        "smc-waves daemon started",
+      );
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
+  const outcome = await Promise.race([signalled, started.then((error) => error ?? signalled)]);
+  let code: number = EXIT.ok;
+  if (typeof outcome === "string") logger.info({ signal: outcome }, "draining");
+  else {
+    logger.error({ err: outcome }, "the workers could not start; stopping");
+    code = EXIT.refused;
+  }
   await daemon.close();
   await emulator?.close();
   logger.info("smc-waves daemon stopped");
-  return 0;
+  return code;
 }

@@ -49,6 +49,12 @@ export interface NotifierOptions {
   lockDurationMs?: number;
   /** How often each daemon looks for deliveries of a daemon that died, ms. @default 30_000 */
   stalledIntervalMs?: number;
+  /**
+   * Sees every error event of the notifier's Redis connection, queue and worker first; one it
+   * returns true for is not logged (the daemon's Redis health tracker logs an outage once).
+   * @default none: every error is logged
+   */
+  onRedisError?: (error: Error) => boolean;
 }
 
 export interface Notifier {
@@ -115,10 +121,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   if (webhooks.size === 0) return { close: async () => {} };
 
   const log = logger.child({ component: "notifications" });
+  const handled = (error: Error) => options.onRedisError?.(error) === true;
   const connection = options.redis.duplicate({ maxRetriesPerRequest: null });
-  connection.on("error", (error) =>
-    log.warn({ err: error }, "redis connection error; reconnecting"),
-  );
+  connection.on("error", (error) => {
+    if (!handled(error)) log.warn({ err: error }, "redis connection error; reconnecting");
+  });
   const { delivery } = config;
   const queue = new Queue(NOTIFICATIONS_QUEUE, {
     connection,
@@ -131,7 +138,9 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       removeOnFail: { age: KEEP_FAILED_SECONDS },
     },
   });
-  queue.on("error", (error) => log.warn({ err: error }, "queue connection error"));
+  queue.on("error", (error) => {
+    if (!handled(error)) log.warn({ err: error }, "queue connection error");
+  });
   const groups = new ServerFailureGroups(connection, prefix);
 
   const hooksFor = (event: NotificationEvent): WebhookConfig[] =>
@@ -287,7 +296,9 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       },
     },
   );
-  worker.on("error", (error) => log.error({ err: error }, "notification worker error"));
+  worker.on("error", (error) => {
+    if (!handled(error)) log.error({ err: error }, "notification worker error");
+  });
 
   return {
     queue,

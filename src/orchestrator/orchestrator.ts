@@ -35,6 +35,12 @@ export interface OrchestratorOptions {
   random?: () => number;
   /** False to only submit and read (the CLI): no workers, no schedulers. @default true */
   runWorkers?: boolean;
+  /**
+   * Sees every error event of the orchestrator's Redis connection, queues and workers first; one it
+   * returns true for is not logged (the daemon's Redis health tracker logs an outage once instead
+   * of a line per queue and worker per reconnect attempt). @default none: every error is logged
+   */
+  onRedisError?: (error: Error) => boolean;
 }
 
 export interface Orchestrator {
@@ -51,11 +57,12 @@ export interface Orchestrator {
  */
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const { redis, prefix, settings, logger } = options;
+  const handled = (error: Error) => options.onRedisError?.(error) === true;
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
   // ioredis reconnects by itself; without a listener each failed attempt is an unhandled error.
-  connection.on("error", (error) =>
-    logger.warn({ err: error }, "redis connection error; reconnecting"),
-  );
+  connection.on("error", (error) => {
+    if (!handled(error)) logger.warn({ err: error }, "redis connection error; reconnecting");
+  });
   const queueOptions = { connection, prefix };
   const retention = {
     removeOnComplete: {
@@ -80,9 +87,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   };
   for (const queue of Object.values(queues)) {
     // BullMQ prints a queue's connection errors to the console unless someone listens.
-    queue.on("error", (error) =>
-      logger.warn({ queue: queue.name, err: error }, "queue connection error"),
-    );
+    queue.on("error", (error) => {
+      if (!handled(error)) logger.warn({ queue: queue.name, err: error }, "queue connection error");
+    });
   }
   const { ctx, stopListening } = createContext(options, queues);
 
@@ -120,9 +127,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       worker.on("failed", (job, error) =>
         logger.warn({ queue: worker.name, jobId: job?.id, err: error }, "step failed"),
       );
-      worker.on("error", (error) =>
-        logger.error({ queue: worker.name, err: error }, "worker error"),
-      );
+      worker.on("error", (error) => {
+        if (!handled(error)) logger.error({ queue: worker.name, err: error }, "worker error");
+      });
     }
     // Idempotent: every daemon upserts the same two schedulers at boot, and one pending job each remains.
     await queues.control.upsertJobScheduler(
