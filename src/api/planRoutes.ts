@@ -5,13 +5,34 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { reportCsv, reportRows } from "./planReport.ts";
 
-/** Content types a plan may be posted as; the body is the plan's YAML text. */
-export const PLAN_CONTENT_TYPES = [
-  "text/yaml",
-  "application/x-yaml",
-  "application/yaml",
-  "text/plain",
-];
+/** Content types a plan may be posted as with the plan's YAML text as the body. */
+const PLAN_CONTENT_TYPES = ["text/yaml", "application/x-yaml", "application/yaml", "text/plain"];
+
+/** What a 415 on `POST /api/plans` says. */
+export const UNSUPPORTED_PLAN_TYPE = `Send the plan's YAML text with Content-Type ${PLAN_CONTENT_TYPES.join(", ")}; or JSON (application/json) of the form {"yaml": "<the plan's YAML text>", "file": "name.yaml"}.`;
+
+class UnsupportedPlanBody extends Error {
+  readonly statusCode = 415;
+}
+
+/** The plan's text and file name from a YAML body, or from JSON `{ yaml, file? }`. */
+function planText(body: unknown, file: string | undefined): { text: string; file: string } {
+  if (typeof body === "string" || body === undefined || body === null) {
+    return { text: body ?? "", file: file ?? "plan.yaml" };
+  }
+  const fields = body as { yaml?: unknown; file?: unknown };
+  const extra = Object.keys(body).filter((key) => key !== "yaml" && key !== "file");
+  if (
+    typeof body !== "object" ||
+    Array.isArray(body) ||
+    typeof fields.yaml !== "string" ||
+    (fields.file !== undefined && typeof fields.file !== "string") ||
+    extra.length > 0
+  ) {
+    throw new UnsupportedPlanBody(UNSUPPORTED_PLAN_TYPE);
+  }
+  return { text: fields.yaml, file: file ?? (fields.file as string | undefined) ?? "plan.yaml" };
+}
 
 export interface PlanRoutesOptions {
   migrations: Migrations;
@@ -41,13 +62,17 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     request: { body: unknown; query: { file?: string } },
     reply: FastifyReply,
   ): CompiledPlan | undefined => {
-    const text = typeof request.body === "string" ? request.body : "";
-    const file = request.query.file ?? "plan.yaml";
+    const { text, file } = planText(request.body, request.query.file);
     if (text.trim() === "") {
       void reply.code(400).send({
         error: "invalid_plan",
         problems: [
-          { line: 1, col: 1, path: "", message: "The request body is empty: send the plan's YAML" },
+          {
+            line: 1,
+            col: 1,
+            path: "",
+            message: 'The plan is empty: send the plan\'s YAML text (or JSON {"yaml": "…"})',
+          },
         ],
       });
       return undefined;
