@@ -13,6 +13,14 @@ import {
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "browser-test-token-0123456789";
 
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 let harness: Harness | undefined;
 let api: RunningApiServer | undefined;
 afterEach(async () => {
@@ -35,16 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const plan = await planOverSources(harness.client, "browser", [6]);
       const { planId } = await daemon.migrations.submit(plan);
 
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       try {
         const page = await browser.newPage();
         await page.goto(`${api.url}/?token=${TOKEN}`);
@@ -73,6 +72,82 @@ describe.skipIf(!existsSync(CHROMIUM))(
         // It moved: seen below 100 at some refresh, then at 100.
         expect(Math.min(...progressSeen)).toBeLessThan(100);
         expect(Number(await bar.getAttribute("aria-valuenow"))).toBe(100);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("asks for the token once with a form, keeps it out of the page, and its links work in the session", {
+      timeout: 120_000,
+    }, async () => {
+      harness = await startHarness({ sources: 4, quota: 2 });
+      const daemon = await harness.startDaemon();
+      api = await startTestApi(harness, daemon, TOKEN);
+      const plan = await planOverSources(harness.client, "signin", [2]);
+      const { planId } = await daemon.migrations.submit(plan);
+      const url = api.url;
+
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        const dialogs: string[] = [];
+        page.on("dialog", (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.dismiss();
+        });
+        let planRequests = 0;
+        page.on("request", (request) => {
+          if (new URL(request.url()).pathname === "/api/plans") planRequests += 1;
+        });
+        await page.goto(`${url}/`);
+        const form = page.locator("#signin");
+        await form.waitFor({ state: "visible", timeout: 15_000 });
+        // Two refresh periods pass without asking again or polling the API.
+        const asked = planRequests;
+        await page.waitForTimeout(4_500);
+        expect(planRequests).toBe(asked);
+        expect(dialogs).toEqual([]);
+
+        await page.fill("#signin-token", "not-the-token");
+        await page.click('#signin button[type="submit"]');
+        await expect
+          .poll(() => page.locator("#signin-error").textContent(), { timeout: 15_000 })
+          .toBe("That is not this daemon's token.");
+
+        await page.fill("#signin-token", TOKEN);
+        await page.click('#signin button[type="submit"]');
+        await page.locator(`[data-plan-id="${planId}"]`).waitFor({ timeout: 15_000 });
+        expect(await form.isHidden()).toBe(true);
+
+        // The token is nowhere in the page: not in the DOM, a link, storage or a readable cookie.
+        const traces = await page.evaluate(() => ({
+          html: document.documentElement.outerHTML,
+          hrefs: [...document.querySelectorAll("a")].map((a) => a.href),
+          inputs: [...document.querySelectorAll("input")].map((input) => input.value),
+          storage: JSON.stringify({ ...sessionStorage, ...localStorage }),
+          cookie: document.cookie,
+        }));
+        expect(JSON.stringify(traces)).not.toContain(TOKEN);
+
+        // Each link of the header opens in this session: the cookie, not a token in the URL.
+        for (const [link, expected] of [
+          ["#link-metrics", "smc_waves_"],
+          ["#link-api", '"openapi"'],
+          ["#link-dashboard", "smc-waves queues"],
+        ] as const) {
+          const [response] = await Promise.all([page.waitForNavigation(), page.click(link)]);
+          expect(response?.status(), link).toBe(200);
+          expect(await page.content(), link).toContain(expected);
+          await page.goto(`${url}/`);
+          await page.locator(`[data-plan-id="${planId}"]`).waitFor({ timeout: 15_000 });
+        }
+
+        // A link with ?token= signs a new browser in and leaves the address bar clean.
+        const other = await browser.newPage();
+        await other.goto(`${url}/?token=${encodeURIComponent(TOKEN)}`);
+        expect(other.url()).toBe(`${url}/`);
+        await other.locator(`[data-plan-id="${planId}"]`).waitFor({ timeout: 15_000 });
+        expect(await other.locator("#signin").isHidden()).toBe(true);
       } finally {
         await browser.close();
       }

@@ -1,38 +1,26 @@
 // The migration view: plans → waves → servers, polled from the JSON API every 2 s. No build step,
 // no framework; every value from the API is written with textContent, never parsed as HTML.
+// Authentication is the daemon's session cookie (HttpOnly: this script never sees the token, and
+// no link carries it); when the API answers 401 the page shows a sign-in form once and waits.
 
 const REFRESH_MS = 2000;
-const TOKEN_KEY = "smc-waves-token";
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** Which plans and waves the operator has opened (or closed), kept across refreshes. */
 const opened = new Map();
 
-function readToken() {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get("token");
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete("token");
-    // Keep the token out of the address bar, history and screenshots.
-    history.replaceState(null, "", url.pathname + url.search + url.hash);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-let token = readToken();
+class SignInNeeded extends Error {}
 
 async function api(path) {
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
-  const response = await fetch(path, { headers, cache: "no-store" });
-  if (response.status === 401) {
-    const entered = window.prompt("This daemon needs its API token (SMC_WAVES_API_TOKEN):");
-    if (!entered) throw new Error("An API token is needed to show migrations.");
-    token = entered.trim();
-    sessionStorage.setItem(TOKEN_KEY, token);
-    return api(path);
+  const response = await fetch(path, {
+    cache: "no-store",
+    headers: { accept: "application/json" },
+  });
+  if (response.status === 401) throw new SignInNeeded();
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.message ?? `${path} answered ${response.status}`);
   }
-  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return response.json();
 }
 
@@ -241,11 +229,12 @@ async function refresh() {
   }
   const newestFirst = plans.slice().sort((a, b) => b.submittedAt - a.submittedAt);
   for (const plan of newestFirst) section.append(renderPlan(plan, views.get(plan.id)));
-  const dashboard = document.getElementById("link-dashboard");
-  dashboard.href = token ? `/dashboard?token=${encodeURIComponent(token)}` : "/dashboard";
 }
 
+let timer;
+
 async function loop() {
+  clearTimeout(timer);
   const banner = document.getElementById("banner");
   const updated = document.getElementById("updated");
   try {
@@ -253,10 +242,46 @@ async function loop() {
     banner.replaceChildren();
     updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
+    if (error instanceof SignInNeeded) {
+      // Asked once: the refresh waits for the form instead of asking again every 2 s.
+      showSignIn("");
+      updated.textContent = "signed out";
+      return;
+    }
     banner.replaceChildren(el("div", { className: "card error-banner", text: error.message }));
     updated.textContent = "not updating";
   }
-  setTimeout(() => void loop(), REFRESH_MS);
+  timer = setTimeout(() => void loop(), REFRESH_MS);
 }
 
+function showSignIn(message) {
+  document.getElementById("signin").hidden = false;
+  document.getElementById("signin-error").textContent = message;
+  document.getElementById("signin-token").focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const input = document.getElementById("signin-token");
+  const token = input.value.trim();
+  // The token goes to the daemon once, which answers with an HttpOnly cookie; the page keeps nothing.
+  input.value = "";
+  const response = await fetch("/api/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token }),
+  }).catch(() => undefined);
+  if (response?.status === 204) {
+    document.getElementById("signin").hidden = true;
+    void loop();
+  } else {
+    showSignIn(
+      response?.status === 401
+        ? "That is not this daemon's token."
+        : "The daemon did not answer; try again.",
+    );
+  }
+}
+
+document.getElementById("signin-form").addEventListener("submit", (event) => void signIn(event));
 void loop();
