@@ -154,19 +154,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ...(api ? { apiUrl: api.url } : {}),
     ready,
     async close() {
+      const drainMs = config.orchestrator.drainTimeoutMs;
       workersStatus = "stopping";
       stopping.abort(new Error("the daemon is stopping"));
       await api?.close();
       // Workers part-way through starting (Redis went away meanwhile) get the drain bound to finish.
-      await Promise.race([
-        ready.catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, config.orchestrator.drainTimeoutMs).unref()),
-      ]);
-      await workers?.close(config.orchestrator.drainTimeoutMs);
-      // After the workers (their last steps may still notify), before Redis.
-      await notifier.close();
+      await settlesWithin(ready, drainMs);
+      // The orchestrator bounds its drain, then forces its workers closed; a forced close can still
+      // hang (BullMQ's worker.close(true) right after Redis restarted), so that is bounded too.
+      if (workers && !(await settlesWithin(workers.close(drainMs), drainMs + FORCED_CLOSE_MS))) {
+        logger.warn(
+          `the workers did not close within ${(drainMs + FORCED_CLOSE_MS) / 1000} s; stopping without them (their steps go to another daemon after orchestrator.lockDuration)`,
+        );
+      }
+      // After the workers (their last steps may still notify), before Redis. Its own close waits
+      // out enqueues and one delivery; past that (the same BullMQ hang) it is abandoned too.
+      const notifierMs = config.notifications.delivery.timeoutMs + drainMs + FORCED_CLOSE_MS;
+      if (!(await settlesWithin(notifier.close(), notifierMs))) {
+        logger.warn(`the notifier did not close within ${notifierMs / 1000} s; stopping without it`);
+      }
       await heartbeat.stop();
-      await front.close(0);
+      await settlesWithin(front.close(0), FORCED_CLOSE_MS);
       for (const account of accounts.values()) account.client.close();
       redisHealth.close();
       workerRedis.disconnect();
@@ -174,6 +182,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stopLogging();
     },
   };
+}
+
+/** How long a forced close may take beyond the drain bound, ms. */
+const FORCED_CLOSE_MS = 5_000;
+
+/** Whether `promise` settles (either way) within `ms`; it is left running otherwise. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function buildAccounts(

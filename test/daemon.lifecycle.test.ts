@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../src/emulator/startEmulator.ts";
 import { DaemonProcess, daemonEnv } from "./chaos/daemonProcess.ts";
 import { REDIS_URL } from "./support/redisPrefix.ts";
+import { STACK_LINE } from "./support/runCli.ts";
 
 let emulator: RunningEmulator | undefined;
 let daemon: DaemonProcess | undefined;
@@ -47,5 +51,60 @@ describe("smc-waves daemon as a service", () => {
     expect(await daemon.exited()).toBe(1);
     expect(daemon.output()).toContain("SMC_WAVES_QUOTA");
     expect(daemon.output()).not.toContain("    at ");
+  });
+
+  it("refuses an API beyond loopback without a token before it touches Redis or SMC (exit 1, one message)", async () => {
+    emulator = await startEmulator({ sources: 2 });
+    const prefix = `{test-${randomUUID()}}`;
+    daemon = new DaemonProcess("unsafe-bind", {
+      ...daemonEnv({
+        redisUrl: REDIS_URL,
+        prefix,
+        endpoint: emulator.url,
+        credentials: emulator.credentials,
+        quota: 10,
+      }),
+      SMC_WAVES_HTTP_HOST: "0.0.0.0",
+    });
+    expect(await daemon.exited()).toBe(1);
+    expect(daemon.output()).toContain(
+      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and SMC_WAVES_API_TOKEN is not set',
+    );
+    expect(daemon.output()).not.toMatch(STACK_LINE);
+    expect(emulator.stats().calls).toBe(0);
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("says its port is in use (exit 2) instead of a stack trace", async () => {
+    emulator = await startEmulator({ sources: 2 });
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const address = taken.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      daemon = new DaemonProcess("busy-port", {
+        ...daemonEnv({
+          redisUrl: REDIS_URL,
+          prefix: `{test-${randomUUID()}}`,
+          endpoint: emulator.url,
+          credentials: emulator.credentials,
+          quota: 10,
+        }),
+        SMC_WAVES_HTTP_PORT: String(port),
+      });
+      expect(await daemon.exited()).toBe(2);
+      expect(daemon.output()).toContain(
+        `127.0.0.1:${port} is already in use (another smc-waves daemon?); stop that one, or choose another port with SMC_WAVES_HTTP_PORT`,
+      );
+      expect(daemon.output()).not.toMatch(STACK_LINE);
+      expect(daemon.output()).not.toContain("EADDRINUSE");
+    } finally {
+      taken.close();
+    }
   });
 });

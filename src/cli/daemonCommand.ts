@@ -24,6 +24,9 @@ options:
                  the accounts' endpoints: no cloud account needed
   -h, --help     this help`;
 
+/** How long a stopped daemon waits for its last connections to end before exiting anyway, ms. */
+const EXIT_GRACE_MS = 2_000;
+
 const OPTIONS = {
   config: { type: "string" },
   emulator: { type: "boolean" },
@@ -112,5 +115,8 @@ export async function run(args: string[]): Promise<number> {
   await daemon.close();
   await emulator?.close();
   logger.info("smc-waves daemon stopped");
+  // A connection left behind by a close that had to be abandoned must not keep a stopped daemon
+  // alive: the timer does not hold the process, so it fires only if something else does.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
   return code;
 }

@@ -58,22 +58,61 @@ export class DaemonProcess {
     return this.#output.split("\n").filter((line) => line.includes(needle)).length;
   }
 
+  /** JSON log lines whose message (`msg`) starts with `message`. */
+  logLines(message: string): Array<Record<string, unknown>> {
+    const lines: Array<Record<string, unknown>> = [];
+    for (const line of this.#output.split("\n")) {
+      // Cheap test first; the last line may still be arriving, so it may not parse yet.
+      if (!line.startsWith("{") || !line.includes(message)) continue;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (typeof parsed.msg === "string" && parsed.msg.startsWith(message)) lines.push(parsed);
+      } catch {
+        // An incomplete line: seen again once it is whole.
+      }
+    }
+    return lines;
+  }
+
   /** Resolves once the daemon logged that it started; rejects with its output if it exits first. */
   async started(timeoutMs = 30_000): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
+    await this.logged(STARTED, timeoutMs);
+  }
+
+  /** The API's base URL, once the daemon logged that it listens. */
+  async apiUrl(timeoutMs = 30_000): Promise<string> {
+    const [line] = await this.logged("HTTP API listening", timeoutMs);
+    return String(line?.url);
+  }
+
+  /**
+   * Resolves with the log lines starting with `message` once there are `count` of them; rejects
+   * with the daemon's output if it exits first or `timeoutMs` passes.
+   */
+  async logged(
+    message: string,
+    timeoutMs = 30_000,
+    count = 1,
+  ): Promise<Array<Record<string, unknown>>> {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`${this.name} did not start within ${timeoutMs} ms:\n${this.tail()}`));
+        reject(
+          new Error(
+            `${this.name} did not log "${message}" within ${timeoutMs} ms:\n${this.tail()}`,
+          ),
+        );
       }, timeoutMs);
       const check = () => {
-        if (this.#output.includes(STARTED)) {
+        const lines = this.logLines(message);
+        if (lines.length >= count) {
           finish();
-          resolve();
+          resolve(lines);
         }
       };
       const exited = () => {
         finish();
-        reject(new Error(`${this.name} exited before it started:\n${this.tail()}`));
+        reject(new Error(`${this.name} exited before it logged "${message}":\n${this.tail()}`));
       };
       const finish = () => {
         clearTimeout(timer);

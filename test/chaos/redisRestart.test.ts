@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, planOverSources, startHarness } from "../support/migrationHarness.ts";
+import { freePort, killRedisServer, startRedisServer } from "../support/redisServer.ts";
 
 /**
  * Redis dies (kill -9) in the middle of a migration and comes back from its append-only file: the
@@ -26,65 +25,11 @@ afterEach(async () => {
   dataDir = undefined;
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** Starts redis-server with AOF fsynced on every write, and resolves once it answers PING. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "always",
-      "--save",
-      "",
-      "--maxmemory-policy",
-      "noeviction",
-    ],
-    { stdio: "ignore" },
-  );
-  const probe = new Redis({
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 50,
-  });
-  probe.on("error", () => {});
-  try {
-    for (;;) {
-      const pong = await probe.ping().catch(() => "");
-      if (pong === "PONG") return child;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    probe.disconnect();
-  }
-}
-
 describe("Redis restarts mid-migration", () => {
   it("survives Redis being killed and restarted from its AOF", { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), "smc-waves-redis-"));
     const port = await freePort();
-    redisProcess = await startRedis(port, dataDir);
+    redisProcess = await startRedisServer({ port, dir: dataDir });
     harness = await startHarness(
       { sources: 16, quota: 4, timeScale: 7_200 },
       { redisUrl: `redis://127.0.0.1:${port}` },
@@ -104,12 +49,10 @@ describe("Redis restarts mid-migration", () => {
     await daemon.migrations.submit(plan);
     await secondJobFinished;
 
-    const killed = new Promise((resolve) => redisProcess?.once("exit", resolve));
-    redisProcess.kill("SIGKILL");
-    await killed;
+    await killRedisServer(redisProcess);
     // The outage itself: a second with no Redis while jobs keep running in the emulator.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    redisProcess = await startRedis(port, dataDir);
+    redisProcess = await startRedisServer({ port, dir: dataDir });
 
     expect(await ended).toBe("succeeded");
     const stats = harness.emulator.stats();
