@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import type { RunningApiServer } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { SourceServer } from "../src/smc/types.ts";
 import { type Harness, startHarness, startTestApi } from "./support/migrationHarness.ts";
+import { STACK_LINE } from "./support/runCli.ts";
 
 /** The plan commands as an operator runs them: the real CLI, over HTTP, against a real daemon. */
 
@@ -144,6 +146,66 @@ describe("plan commands over the HTTP API", () => {
     const ended = await cli(["pause", "cli-ok"]);
     expect(ended.code).toBe(2);
     expect(ended.stderr).toContain("cli-ok");
+
+    // Nothing to retry is refused the same way, with the daemon's reason.
+    const nothing = await cli(["retry-failed", "cli-ok"]);
+    expect(nothing).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr:
+        "smc-waves retry-failed: plan cli-ok succeeded with no failed or cancelled server: there is nothing to retry\n",
+    });
+
+    const unknown = await cli(["status", "no-such-plan"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('There is no plan with id "no-such-plan"');
+  });
+
+  it("a wrong command line is one line naming the flag, then the usage (exit 1); --debug adds the stack", async () => {
+    const typo = await cli(["status", "--jsn"]);
+    expect(typo).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "smc-waves status: unknown option --jsn; did you mean --json?\nusage: smc-waves status [PLAN_ID] [--watch] [--json] [--server URL] (smc-waves status --help for more)\n",
+    });
+    const command = await cli(["stauts"]);
+    expect(command.code).toBe(1);
+    expect(command.stderr).toContain("unknown command 'stauts'; did you mean 'status'?");
+
+    const quiet = await cli(["status"], { SMC_WAVES_URL: "http://127.0.0.1:9" });
+    expect(quiet.stderr).not.toMatch(STACK_LINE);
+    const debug = await cli(["status", "--debug"], { SMC_WAVES_URL: "http://127.0.0.1:9" });
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toContain("cannot reach the smc-waves daemon");
+    expect(debug.stderr).toMatch(STACK_LINE);
+
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(
+      "exit codes (every command):\n  0  ok\n  1  invalid input: usage, config or plan; nothing was changed\n  2  unreachable or refused",
+    );
+  });
+
+  it("status --watch without an id watches the list of plans until Ctrl-C", async () => {
+    const child = spawn(process.execPath, ["bin/smc-waves.js", "status", "--watch"], {
+      env: { ...process.env, SMC_WAVES_URL: api.url, SMC_WAVES_API_TOKEN: TOKEN },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    const exited = once(child, "exit");
+    try {
+      // Not a terminal: each refresh appends the list, so two lists mean it went on watching.
+      await expect
+        .poll(() => stdout.match(/^cli-ok\s+succeeded/gm)?.length ?? 0, { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill("SIGINT");
+      await exited;
+    }
   });
 
   it("pauses, resumes and cancels a plan", async () => {

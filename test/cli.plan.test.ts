@@ -84,13 +84,47 @@ describe("smc-waves validate", () => {
     ]);
   });
 
-  it("a missing file is a problem (exit 1); no file is bad usage (exit 2)", async () => {
+  it("a missing file is a problem and no file is bad usage: both invalid input (exit 1)", async () => {
     const missing = await cli(["validate", join(dir, "nope.yaml")]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain("nope.yaml:1:1: No such file");
     const usage = await cli(["validate"]);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("usage: smc-waves validate");
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toBe(
+      "smc-waves validate: give exactly one plan file\nusage: smc-waves validate PLAN.yaml [--json] [--online] (smc-waves validate --help for more)\n",
+    );
+  });
+
+  it("--online exits 2 with the service's refusal when the credentials are wrong or SMC is unreachable", async () => {
+    const online = (env: Record<string, string>) =>
+      cli(["validate", EXAMPLE, "--online"], { SMC_WAVES_SMC_ENDPOINT: emulator.url, ...env });
+    const wrongSecret = await online({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: "not-the-secret",
+    });
+    expect(wrongSecret.code).toBe(2);
+    expect(wrongSecret.stderr).toContain(
+      `smc-waves validate: cannot check online: the SMC endpoint ${emulator.url} refused the credentials (SignatureDoesNotMatch: `,
+    );
+    expect(wrongSecret.stderr).not.toContain("not-the-secret");
+
+    const unknownKey = await online({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: "LTAI-nobody",
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: "whatever",
+    });
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toContain("refused the credentials (InvalidAccessKeyId.NotFound: ");
+
+    const unreachable = await online({
+      SMC_WAVES_SMC_ENDPOINT: "http://127.0.0.1:1",
+      ALIBABA_CLOUD_ACCESS_KEY_ID: "id",
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: "secret",
+    });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain("cannot reach the SMC endpoint http://127.0.0.1:1");
+    for (const result of [wrongSecret, unknownKey, unreachable]) {
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
   });
 
   it("--online resolves the example's names against the emulator", async () => {

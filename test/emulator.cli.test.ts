@@ -149,7 +149,7 @@ describe("smc-waves emulator", () => {
   });
 
   it.each([
-    [["--bogus"], "Unknown option '--bogus'"],
+    [["--bogus"], "unknown option --bogus"],
     [["--quota", "ten"], '--quota must be a whole number from 0 to 1000000, got "ten"'],
     [
       ["--internal-error-rate", "1.5"],

@@ -199,6 +199,35 @@ describe("loadConfig", () => {
     );
   });
 
+  it("suggests a near key or value wherever the typo is, swapped letters included", async () => {
+    const found = await problems(
+      ["http:", "  prot: 9000", "accounts:", "  default:", "    method: PSOT", "    quta: 5"].join(
+        "\n",
+      ),
+    );
+    expect(found).toEqual([
+      'c.yaml:2:3: http.prot: unknown key "prot"; did you mean "port"?',
+      'c.yaml:5:13: accounts.default.method: expected one of "POST", "GET", got "PSOT"; did you mean "POST"?',
+      'c.yaml:6:5: accounts.default.quta: unknown key "quta"; did you mean "quota"?',
+    ]);
+  });
+
+  it("refuses an API beyond loopback without a token, wherever the host was set", async () => {
+    expect(await problems(undefined, { SMC_WAVES_HTTP_HOST: "0.0.0.0" })).toEqual([
+      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and SMC_WAVES_API_TOKEN is not set: anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)), or bind 127.0.0.1',
+    ]);
+    expect((await problems("http:\n  host: 10.0.0.5\n"))[0]).toMatch(
+      /^c\.yaml:2:9: http\.host: "10\.0\.0\.5" is reachable from other machines/,
+    );
+    const { config } = await load("http: { host: 0.0.0.0 }", {
+      SMC_WAVES_API_TOKEN: "a-token-of-24-characters",
+    });
+    expect(config.http.host).toBe("0.0.0.0");
+    for (const host of ["127.0.0.1", "localhost", "::1"]) {
+      expect((await load(`http: { host: "${host}" }`)).config.http.host).toBe(host);
+    }
+  });
+
   it("names the environment variable when an override is bad, and masks URL passwords", async () => {
     const found = await problems("http: { port: 9000 }", {
       SMC_WAVES_HTTP_PORT: "eighty",

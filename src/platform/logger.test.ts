@@ -28,6 +28,19 @@ const SECRETS = [
 ];
 
 describe("createLogger", () => {
+  it("logs an error's stack trace only at debug or trace", () => {
+    const logged = (level: "info" | "debug") => {
+      const out = capture();
+      createLogger({ destination: out.stream, pretty: false, level }).warn(
+        { err: new Error("connect ECONNREFUSED") },
+        "failed",
+      );
+      return out.json()[0]?.err as Record<string, unknown>;
+    };
+    expect(logged("info")).toEqual({ type: "Error", message: "connect ECONNREFUSED" });
+    expect(logged("debug").stack).toMatch(/^Error: connect ECONNREFUSED\n\s+at /);
+  });
+
   it("writes JSON lines with secret keys redacted at any depth", () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, pretty: false, level: "debug" });
