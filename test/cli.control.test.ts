@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import type { RunningApiServer } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { SourceServer } from "../src/smc/types.ts";
 import { type Harness, startHarness, startTestApi } from "./support/migrationHarness.ts";
-import { STACK_LINE } from "./support/runCli.ts";
+import { runCli, STACK_LINE } from "./support/runCli.ts";
 
 /** The plan commands as an operator runs them: the real CLI, over HTTP, against a real daemon. */
 
@@ -19,21 +19,9 @@ let api: RunningApiServer;
 let dir: string;
 let sources: SourceServer[];
 
+/** The real CLI against the test daemon's API, with its token. */
 function cli(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["bin/smc-waves.js", ...args],
-      {
-        env: { ...process.env, SMC_WAVES_URL: api.url, SMC_WAVES_API_TOKEN: TOKEN, ...env },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCli(args, { SMC_WAVES_URL: api.url, SMC_WAVES_API_TOKEN: TOKEN, ...env });
 }
 
 async function planFile(

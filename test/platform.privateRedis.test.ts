@@ -1,13 +1,12 @@
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ensureRedis, RedisUnavailableError } from "../src/platform/privateRedis.ts";
 import { pingRedis } from "../src/platform/redis.ts";
+import { freePort } from "./support/redisServer.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -19,13 +18,7 @@ afterEach(async () => {
 
 /** A URL on a port nothing listens on. */
 async function deadUrl(): Promise<string> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return `redis://127.0.0.1:${address.port}`;
+  return `redis://127.0.0.1:${await freePort()}`;
 }
 
 describe("ensureRedis", () => {

@@ -151,8 +151,8 @@ export async function run(args: string[]): Promise<number> {
   let portNote = "";
   try {
     daemon = await start(config.http.port).catch((error: unknown) => {
-      // The default port taken (another daemon, another quick start on another prefix): any free
-      // one will do for a demo, unless the operator chose this one.
+      // The default port taken (another daemon, another quick start on another prefix): for a demo
+      // a free port the system picks will do, unless the operator chose this one.
       if (!(error instanceof PortInUseError) || env.SMC_WAVES_HTTP_PORT !== undefined) throw error;
       portNote = ` (port ${config.http.port} was taken; SMC_WAVES_HTTP_PORT chooses one)`;
       return start(0);
