@@ -171,7 +171,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       // out enqueues and one delivery; past that (the same BullMQ hang) it is abandoned too.
       const notifierMs = config.notifications.delivery.timeoutMs + drainMs + FORCED_CLOSE_MS;
       if (!(await settlesWithin(notifier.close(), notifierMs))) {
-        logger.warn(`the notifier did not close within ${notifierMs / 1000} s; stopping without it`);
+        logger.warn(
+          `the notifier did not close within ${notifierMs / 1000} s; stopping without it`,
+        );
       }
       await heartbeat.stop();
       await settlesWithin(front.close(0), FORCED_CLOSE_MS);

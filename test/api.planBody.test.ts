@@ -46,10 +46,10 @@ describe("POST /api/plans bodies", () => {
     const name = `json-${randomUUID().slice(0, 8)}`;
     const submitted = await post(JSON.stringify({ yaml: heldPlan(name) }), "application/json");
     expect(submitted.status).toBe(201);
-    expect(await submitted.json()).toEqual({ planId: name, created: true });
+    expect(await submitted.json()).toMatchObject({ planId: name, created: true });
     // The same plan as YAML text is the same plan.
     const again = await post(heldPlan(name), "text/yaml");
-    expect(await again.json()).toEqual({ planId: name, created: false });
+    expect(await again.json()).toMatchObject({ planId: name, created: false });
 
     const broken = await post(
       JSON.stringify({ yaml: "name: x\nregionId: [oops\n", file: "upload.yaml" }),

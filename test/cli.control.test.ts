@@ -141,7 +141,7 @@ describe("plan commands over the HTTP API", () => {
       code: 2,
       stdout: "",
       stderr:
-        "smc-waves retry-failed: plan cli-ok succeeded with no failed or cancelled server: there is nothing to retry\n",
+        "smc-waves retry-failed: plan cli-ok succeeded with nothing to retry: no server failed, was cancelled or skipped\n",
     });
 
     const unknown = await cli(["status", "no-such-plan"]);

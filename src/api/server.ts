@@ -85,7 +85,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     }
     const status = error.statusCode ?? 500;
     if (status === 415) {
-      const plans = request.method === "POST" && request.url.split("?")[0] === "/api/plans";
+      const plans =
+        request.method === "POST" &&
+        /^\/api\/plans(\/check)?$/.test(request.url.split("?")[0] ?? "");
       return reply.code(415).send({
         error: "unsupported_media_type",
         message: plans ? UNSUPPORTED_PLAN_TYPE : "Send JSON (application/json) or no body.",
