@@ -6,7 +6,12 @@ import { validatePlanText } from "../plan/validatePlanText.ts";
 import { reportCsv, reportRows } from "./planReport.ts";
 
 /** Content types a plan may be posted as with the plan's YAML text as the body. */
-const PLAN_CONTENT_TYPES = ["text/yaml", "application/x-yaml", "application/yaml", "text/plain"];
+export const PLAN_CONTENT_TYPES = [
+  "text/yaml",
+  "application/x-yaml",
+  "application/yaml",
+  "text/plain",
+];
 
 /** What a 415 on `POST /api/plans` says. */
 export const UNSUPPORTED_PLAN_TYPE = `Send the plan's YAML text with Content-Type ${PLAN_CONTENT_TYPES.join(", ")}; or JSON (application/json) of the form {"yaml": "<the plan's YAML text>", "file": "name.yaml"}.`;
