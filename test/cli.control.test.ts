@@ -242,8 +242,9 @@ describe("plan commands over the HTTP API", () => {
     expect(after.map((job) => job.jobId)).toEqual([stranger.jobId]);
     await harness.client.deleteReplicationJob({ jobId: stranger.jobId });
 
+    // An unknown name is invalid input (exit 1), like an unknown plan id.
     const unknown = await cli(["jobs", "--account", "nope"]);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no account "nope"');
   });
 });
