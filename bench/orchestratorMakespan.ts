@@ -16,7 +16,7 @@ import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
-import { deleteKeysUnder } from "../src/platform/redis.ts";
+import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";

@@ -19,7 +19,8 @@ import type { DaemonConfig } from "./platform/config.ts";
 import { startHeartbeat, thisDaemon } from "./platform/daemonHeartbeat.ts";
 import { MigrationEvents } from "./platform/events.ts";
 import { type Logger, logMigrationEvents } from "./platform/logger.ts";
-import { createRedisConnection } from "./platform/redis.ts";
+import { describeRedis } from "./platform/redisConfig.ts";
+import { connectRedis, healthProbeTarget } from "./platform/redisConnector.ts";
 import { RedisHealth } from "./platform/redisHealth.ts";
 import { SmcClient } from "./smc/client.ts";
 import { resolveCredentials } from "./smc/credentials.ts";
@@ -57,10 +58,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // The request path's connection (fail fast): the API's reads and writes, the heartbeat, and the
   // one the health tracker probes. Every other connection's errors go to the tracker too.
-  const requestRedis = createRedisConnection(config.redis.url, "request", {
+  const requestRedis = connectRedis(config.redis, "request", {
     name: "smc-waves-api",
   });
-  const redisHealth = new RedisHealth({ redis: requestRedis, url: config.redis.url, logger });
+  const redisHealth = new RedisHealth({
+    redis: healthProbeTarget(requestRedis, config.redis.prefix),
+    url: describeRedis(config.redis),
+    logger,
+  });
   const onRedisError = (error: Error) => redisHealth.noteError(error);
   const shared = {
     prefix: config.redis.prefix,
@@ -78,7 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // The API's side holds no workers, so it starts at once whether Redis answers or not.
   const front = await startOrchestrator({ ...shared, redis: requestRedis, runWorkers: false });
   // Workers block on Redis and must ride out reconnects: a connection whose commands wait.
-  const workerRedis = createRedisConnection(config.redis.url, "worker", { name: "smc-waves" });
+  const workerRedis = connectRedis(config.redis, "worker", { name: "smc-waves" });
   workerRedis.on("error", (error) => {
     if (!onRedisError(error)) logger.warn({ err: error }, "redis connection error");
   });

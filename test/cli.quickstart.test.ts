@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { liveDaemons } from "../src/platform/daemonHeartbeat.ts";
-import { deleteKeysUnder } from "../src/platform/redis.ts";
+import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
 import { REDIS_URL } from "./support/redisPrefix.ts";
 import { runCli, STACK_LINE } from "./support/runCli.ts";
 

@@ -10,7 +10,7 @@ import { type RunningEmulator, startEmulator } from "../src/emulator/startEmulat
 import { type Daemon, startDaemon } from "../src/main.ts";
 import { NOTIFICATIONS_QUEUE } from "../src/notifications/notifier.ts";
 import { loadConfig } from "../src/platform/config.ts";
-import { deleteKeysUnder } from "../src/platform/redis.ts";
+import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { planOverSources } from "./support/migrationHarness.ts";
 import { REDIS_URL } from "./support/redisPrefix.ts";

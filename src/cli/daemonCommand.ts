@@ -8,6 +8,7 @@ import { startEmulator } from "../emulator/startEmulator.ts";
 import { startDaemon } from "../main.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { createLogger } from "../platform/logger.ts";
+import { describeRedis } from "../platform/redisConfig.ts";
 import { CredentialsError } from "../smc/credentials.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT } from "./exitCodes.ts";
@@ -98,7 +99,11 @@ export async function run(args: string[]): Promise<number> {
   const started = daemon.ready.then(
     () => {
       logger.info(
-        { config: loaded.file ?? "(defaults)", prefix: config.redis.prefix },
+        {
+          config: loaded.file ?? "(defaults)",
+          redis: describeRedis(config.redis),
+          prefix: config.redis.prefix,
+        },
         "smc-waves daemon started",
       );
       return undefined;

@@ -16,7 +16,7 @@ import { liveDaemons } from "../platform/daemonHeartbeat.ts";
 import { createLogger } from "../platform/logger.ts";
 import { maskedUrl } from "../platform/maskedUrl.ts";
 import { ensureRedis, type RedisHandle, RedisUnavailableError } from "../platform/privateRedis.ts";
-import { deleteKeysUnder } from "../platform/redis.ts";
+import { deleteKeysUnder } from "../platform/redisConnector.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exitCodes.ts";
 import { isEnded, planReport } from "./planProgress.ts";
@@ -95,13 +95,21 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.invalid;
   }
   const env = process.env;
+  const redis = config.redis;
+  // The quick start runs on one machine; a Sentinel set or a Cluster is for `smc-waves daemon`.
+  if (redis.mode !== "standalone") {
+    console.error(
+      `smc-waves quickstart: it runs with a single Redis, and the config names a ${redis.mode === "sentinel" ? "Sentinel set" : "Cluster"}; unset it for the quick start (or point SMC_WAVES_REDIS_URL at a single Redis), or run \`smc-waves daemon\``,
+    );
+    return EXIT.invalid;
+  }
   const prefix =
-    env.SMC_WAVES_PREFIX || env.SMC_WAVES_REDIS_PREFIX ? config.redis.prefix : QUICKSTART_PREFIX;
+    env.SMC_WAVES_PREFIX || env.SMC_WAVES_REDIS_PREFIX ? redis.prefix : QUICKSTART_PREFIX;
 
   let redisHandle: RedisHandle;
   try {
     redisHandle = await ensureRedis({
-      url: config.redis.url,
+      url: redis.url,
       dataDir: resolve(".data/redis"),
       env,
     });
@@ -130,7 +138,7 @@ export async function run(args: string[]): Promise<number> {
   });
   const daemonConfig: DaemonConfig = {
     ...config,
-    redis: { url: redisHandle.url, prefix },
+    redis: { ...redis, url: redisHandle.url, prefix },
     // Real-time intervals sized for the time scale: a poll every emulated half hour.
     orchestrator: {
       ...config.orchestrator,

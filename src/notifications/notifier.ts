@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import packageJson from "../../package.json" with { type: "json" };
 import { systemClock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
+import { duplicateForWorkers, type RedisClient } from "../platform/redisConnector.ts";
 import {
   eventToNotification,
   failureGroupNotification,
@@ -30,7 +30,7 @@ interface PlanFacts {
 
 export interface NotifierOptions {
   /** Duplicated for the queue and its worker; the original is left alone. */
-  redis: Redis;
+  redis: RedisClient;
   /** The one hash-tagged prefix of every queue and key. */
   prefix: string;
   config: NotificationsConfig;
@@ -122,7 +122,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
 
   const log = logger.child({ component: "notifications" });
   const handled = (error: Error) => options.onRedisError?.(error) === true;
-  const connection = options.redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateForWorkers(options.redis);
   connection.on("error", (error) => {
     if (!handled(error)) log.warn({ err: error }, "redis connection error; reconnecting");
   });

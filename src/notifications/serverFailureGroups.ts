@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../platform/redisConnector.ts";
 import type { RecordedFailure, ServerFailure } from "./eventToNotification.ts";
 
 /**
@@ -57,10 +57,10 @@ export function flushJobId(planId: string, wave: string, groupId: string): strin
 }
 
 export class ServerFailureGroups {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #root: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
     this.#root = `${prefix}:sw:notify:fail`;
   }

@@ -1,8 +1,8 @@
 import { type Job, Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
+import { duplicateForWorkers, type RedisClient } from "../platform/redisConnector.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
 import { backoffDelay } from "../smc/retry.ts";
 import type {
@@ -22,8 +22,8 @@ import { openStore } from "./store/openStore.ts";
 import type { Migrations } from "./views.ts";
 
 export interface OrchestratorOptions {
-  /** A connection for our own keys; BullMQ workers open their own from `redisUrl`-style duplicates. */
-  redis: Redis;
+  /** A connection for our own keys (standalone, Sentinel or Cluster); BullMQ gets a duplicate. */
+  redis: RedisClient;
   /** The one hash-tagged prefix for every queue and key. @default "{smc-waves}" */
   prefix: string;
   accounts: ReadonlyMap<string, Account>;
@@ -58,7 +58,7 @@ export interface Orchestrator {
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const { redis, prefix, settings, logger } = options;
   const handled = (error: Error) => options.onRedisError?.(error) === true;
-  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateForWorkers(redis);
   // ioredis reconnects by itself; without a listener each failed attempt is an unhandled error.
   connection.on("error", (error) => {
     if (!handled(error)) logger.warn({ err: error }, "redis connection error; reconnecting");

@@ -36,7 +36,7 @@ describe("loadConfig", () => {
     expect(file).toBeUndefined();
     expect(warnings).toEqual([]);
     expect(config).toEqual({
-      redis: { url: "redis://127.0.0.1:6379", prefix: "{smc-waves}" },
+      redis: { mode: "standalone", url: "redis://127.0.0.1:6379", prefix: "{smc-waves}" },
       http: { host: "127.0.0.1", port: 8080, dashboardReadOnly: true },
       accounts: {
         default: {
@@ -138,7 +138,11 @@ describe("loadConfig", () => {
       maxRunningJobs: 3,
       endpoint: "http://127.0.0.1:9999",
     });
-    expect(config.redis).toEqual({ url: "redis://10.0.0.5:6380", prefix: "{dc1}" });
+    expect(config.redis).toEqual({
+      mode: "standalone",
+      url: "redis://10.0.0.5:6380",
+      prefix: "{dc1}",
+    });
     expect(config.log.level).toBe("debug");
     expect(config.emulator.timeScale).toBe(7200.5);
   });

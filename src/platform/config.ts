@@ -9,6 +9,7 @@ import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
 import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
 import { maskedUrl } from "./maskedUrl.ts";
+import { preferEnvironmentTarget, REDIS_SECRET_VARIABLES } from "./redisConfig.ts";
 
 export type { DaemonConfig } from "./configSchema.ts";
 
@@ -95,6 +96,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
 
   const overrides = applyEnvOverrides(configSchema, raw, env);
+  preferEnvironmentTarget(overrides.raw, (path) => overrides.origins.has(path));
   const warnings = [...overrides.warnings];
   const token = env.SMC_WAVES_API_TOKEN === "" ? undefined : env.SMC_WAVES_API_TOKEN;
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
@@ -115,7 +117,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (described.length > 0) {
     const located = described.map((problem) => {
       const what = `${pathKey(problem.path)}: ${problem.message}`;
-      const variable = overrides.origins.get(pathKey(problem.path));
+      const variable = originOf(overrides.origins, problem.path);
       if (variable || !yaml || !shown) {
         return { order: -1, text: `${variable ? `environment ${variable}` : "defaults"}: ${what}` };
       }
@@ -129,11 +131,31 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     problems.push(...located.sort((a, b) => a.order - b.order).map((p) => p.text));
   }
   if (problems.length > 0 || !parsed.success || !notifications) throw new ConfigError(problems);
-  return {
-    config: compileConfig(parsed.data, token, notifications.config),
-    ...(shown ? { file: shown } : {}),
-    warnings,
-  };
+  const secret = (name: string) => (env[name] === "" ? undefined : env[name]);
+  const redisPassword = secret(REDIS_SECRET_VARIABLES.password);
+  const redisSentinelPassword = secret(REDIS_SECRET_VARIABLES.sentinelPassword);
+  const config = compileConfig(
+    parsed.data,
+    {
+      ...(token === undefined ? {} : { apiToken: token }),
+      ...(redisPassword === undefined ? {} : { redisPassword }),
+      ...(redisSentinelPassword === undefined ? {} : { redisSentinelPassword }),
+    },
+    notifications.config,
+  );
+  return { config, ...(shown ? { file: shown } : {}), warnings };
+}
+
+/**
+ * The variable that set `path` or one of its ancestors: a list given as one variable
+ * (`SMC_WAVES_REDIS_SENTINELS=a:1,b`) has its problems at `redis.sentinels.1`.
+ */
+function originOf(origins: ReadonlyMap<string, string>, path: readonly PropertyKey[]) {
+  for (let length = path.length; length > 0; length--) {
+    const variable = origins.get(pathKey(path.slice(0, length)));
+    if (variable) return variable;
+  }
+  return undefined;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
@@ -200,7 +222,9 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
           return { path: [...path, key], atKey: true, message: `unknown key "${key}"${hint}` };
         }
         const hint = SECRET_KEY.test(key)
-          ? "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
+          ? path[0] === "redis"
+            ? `; secrets never go in this file: the Redis password comes from ${REDIS_SECRET_VARIABLES.password}, the sentinels' from ${REDIS_SECRET_VARIABLES.sentinelPassword}`
+            : "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
           : suggestion
             ? `; did you mean "${suggestion}"?`
             : `; known keys here: ${known.join(", ")}`;
@@ -246,6 +270,18 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
       ];
     }
     case "invalid_union": {
+      // A value of the right kind for one alternative (a mapping where a node may be "host:port"
+      // or { host, port }) is judged by that alternative alone.
+      const sameKind = issue.errors.filter(
+        (inner) =>
+          !inner.some(
+            (i) => (i.code === "invalid_type" || i.code === "invalid_value") && i.path.length === 0,
+          ),
+      );
+      if (sameKind.length === 1 && sameKind[0])
+        return sameKind[0].flatMap((inner) =>
+          describeIssue({ ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue),
+        );
       const alternatives = issue.errors.flat().map((inner) => {
         if (inner.code === "invalid_value")
           return inner.values.map((v) => JSON.stringify(v)).join(" or ");
@@ -254,6 +290,10 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
       });
       return [{ path, message: `expected ${alternatives.join(" or ")}${got}` }];
     }
+    case "custom":
+      // A rule about several values (which Redis target) has no one value to quote.
+      if (issue.params?.quoteInput === false) return [{ path, message: issue.message }];
+      return [{ path, message: `${issue.message}${got}` }];
     default:
       return [{ path, message: `${issue.message}${got}` }];
   }

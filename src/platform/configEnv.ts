@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { closestName } from "../plan/closestName.ts";
+import { REDIS_SECRET_VARIABLES } from "./redisConfig.ts";
 
 /**
  * Environment overrides for the daemon config. Every scalar of the schema is reachable as
@@ -17,8 +18,13 @@ const ALIASES: ReadonlyArray<{ variable: string; path: readonly string[] }> = [
   { variable: "SMC_WAVES_MAX_RUNNING_JOBS", path: ["accounts", "default", "maxRunningJobs"] },
 ];
 
-/** Variables of ours that are not config paths: the API token, the CLI's server URL, the file. */
-const OTHER_VARIABLES = ["SMC_WAVES_API_TOKEN", "SMC_WAVES_URL", "SMC_WAVES_CONFIG"];
+/** Variables of ours that are not config paths: secrets, the CLI's server URL, the file. */
+const OTHER_VARIABLES = [
+  "SMC_WAVES_API_TOKEN",
+  "SMC_WAVES_URL",
+  "SMC_WAVES_CONFIG",
+  ...Object.values(REDIS_SECRET_VARIABLES),
+];
 
 export interface EnvOverrides {
   /** The raw config with every override applied (a copy; the input is untouched). */
@@ -171,22 +177,35 @@ export function applyEnvOverrides(
   return result;
 }
 
-/** The keys a mapping at `path` of `schema` allows (account names are free, so none there; list indexes step into the item). */
+/**
+ * The keys a mapping at `path` of `schema` allows (account names are free, so none there). A list
+ * index steps into the item (a webhook; a Redis node, a `"host:port"` or a `{ host, port }`).
+ */
 export function keysAt(schema: z.ZodType, path: readonly string[]): string[] {
-  let node = unwrap(schema);
+  let node = mappingOf(unwrap(schema));
   for (const segment of path) {
     if (node instanceof z.ZodObject) {
       const child = (node.shape as Record<string, z.ZodType>)[segment];
       if (!child) return [];
-      node = unwrap(child);
+      node = mappingOf(unwrap(child));
     } else if (node instanceof z.ZodRecord) {
-      node = unwrap(node.def.valueType as z.ZodType);
+      node = mappingOf(unwrap(node.def.valueType as z.ZodType));
     } else if (node instanceof z.ZodArray) {
-      // A list item (a webhook): the segment is its index.
-      node = unwrap(node.element as z.ZodType);
+      // A list item (a webhook, a Redis node): the segment is its index.
+      node = mappingOf(unwrap(node.element as z.ZodType));
     } else {
       return [];
     }
   }
   return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+/** Past a preprocessing step, and the mapping among a union's alternatives. */
+function mappingOf(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodPipe) return mappingOf(unwrap(schema.def.out as z.ZodType));
+  if (schema instanceof z.ZodUnion) {
+    const options = schema.def.options as readonly z.ZodType[];
+    return options.find((option) => option instanceof z.ZodObject) ?? schema;
+  }
+  return schema;
 }

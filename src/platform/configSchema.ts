@@ -4,6 +4,7 @@ import {
   notificationsSchema,
 } from "../notifications/notificationConfig.ts";
 import { parseDuration } from "../plan/duration.ts";
+import { compileRedisConfig, type RedisConfig, redisSchema } from "./redisConfig.ts";
 
 /**
  * The daemon config in its three stages: raw (whatever YAML and environment hold) → validated (this
@@ -28,16 +29,6 @@ const url = (protocols: readonly string[], example: string) =>
     },
     { error: `expected a URL such as "${example}"` },
   );
-
-/** Redis Cluster keeps keys that share a `{hash tag}` in one slot, so Lua scripts may touch them all. */
-const prefix = z.string().refine((text) => /\{[^{}\s]+\}/.test(text) && !/\s/.test(text), {
-  error: 'expected a key prefix holding a Redis Cluster hash tag, such as "{smc-waves}"',
-});
-
-const redis = z.strictObject({
-  url: url(["redis:", "rediss:"], "redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
-  prefix: prefix.default("{smc-waves}"),
-});
 
 const http = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -90,7 +81,7 @@ const emulator = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  redis: redis.prefault({}),
+  redis: redisSchema.prefault({}),
   http: http.prefault({}),
   accounts: z.record(z.string().regex(ACCOUNT_NAME), account).prefault({}),
   orchestrator: orchestrator.prefault({}),
@@ -145,12 +136,8 @@ interface OrchestratorConfig {
 }
 
 export interface DaemonConfig {
-  redis: {
-    /** @default "redis://127.0.0.1:6379" */
-    url: string;
-    /** The one hash-tagged prefix of every queue and key. @default "{smc-waves}" */
-    prefix: string;
-  };
+  /** Where Redis is (a URL, a Sentinel set or a Cluster) and the prefix of every key. */
+  redis: RedisConfig;
   http: {
     /** @default "127.0.0.1" */
     host: string;
@@ -194,19 +181,30 @@ function ms(value: string | number): number {
   return parsed;
 }
 
+/** Secrets the config takes from the environment only. */
+export interface ConfigSecrets {
+  apiToken?: string;
+  redisPassword?: string;
+  redisSentinelPassword?: string;
+}
+
 /** `notifications` is compiled apart (`compileNotifications`): it reads secrets from the environment. */
 export function compileConfig(
   config: ValidatedConfig,
-  token: string | undefined,
+  secrets: ConfigSecrets,
   notifications: NotificationsConfig,
 ): DaemonConfig {
+  const token = secrets.apiToken;
   const accounts: Record<string, AccountConfig> = {};
   for (const [name, { timeout, ...rest }] of Object.entries(config.accounts)) {
     accounts[name] = { ...rest, timeoutMs: ms(timeout) };
   }
   const o = config.orchestrator;
   return {
-    redis: config.redis,
+    redis: compileRedisConfig(config.redis, {
+      ...(secrets.redisPassword ? { password: secrets.redisPassword } : {}),
+      ...(secrets.redisSentinelPassword ? { sentinelPassword: secrets.redisSentinelPassword } : {}),
+    }),
     http: token === undefined ? config.http : { ...config.http, token },
     accounts,
     orchestrator: {

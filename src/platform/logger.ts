@@ -18,6 +18,7 @@ const SECRET_KEYS = [
   "token",
   "apiToken",
   "password",
+  "sentinelPassword",
 ];
 
 /**

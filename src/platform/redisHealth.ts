@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { maskedUrl } from "./maskedUrl.ts";
+import type { RedisProbeTarget } from "./redisConnector.ts";
 
 /**
  * Whether the daemon's Redis answers, as one state for the whole process. Every connection's error
@@ -22,9 +22,9 @@ export interface RedisState {
 }
 
 export interface RedisHealthOptions {
-  /** The connection whose readiness the API depends on: it is probed. */
-  redis: Pick<Redis, "ping" | "status" | "on">;
-  /** Its URL, for messages; a password in it is masked. */
+  /** The connection whose readiness the API depends on: it is probed (see `healthProbeTarget`). */
+  redis: RedisProbeTarget;
+  /** Where it connects (a URL, sentinels, Cluster nodes), for messages; a password in it is masked. */
   url: string;
   logger: Logger;
   /** Real epoch ms. @default Date.now */

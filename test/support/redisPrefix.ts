@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { deleteKeysUnder } from "../../src/platform/redis.ts";
+import { deleteKeysUnder } from "../../src/platform/redisConnector.ts";
 
 export const REDIS_URL = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
 

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
 import { splitPatch } from "./storeRecords.ts";
 
@@ -12,12 +13,16 @@ export function addPatch(multi: ChainableCommander, key: string, patch: object):
   if (unset.length > 0) multi.hdel(key, ...unset);
 }
 
-export async function patchHash(redis: Redis, key: string, patch: object): Promise<void> {
+export async function patchHash(redis: RedisClient, key: string, patch: object): Promise<void> {
   const multi = redis.multi();
   addPatch(multi, key, patch);
   await multi.exec();
 }
 
-export async function appendEntry(redis: Redis, key: string, entry: HistoryEntry): Promise<void> {
+export async function appendEntry(
+  redis: RedisClient,
+  key: string,
+  entry: HistoryEntry,
+): Promise<void> {
   await redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -HISTORY_LIMIT, -1).exec();
 }

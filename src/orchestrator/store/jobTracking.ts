@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { RedisKeys } from "./redisKeys.ts";
 
 /** Who watches a tracked job: a server of ours, or servers waiting for someone else's job to go. */
@@ -21,10 +21,10 @@ function decodeWatcher(value: string): Watcher {
  * last asked about (a plan may poll less often than the daemon ticks).
  */
 export class JobTracking {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  constructor(redis: RedisClient, keys: RedisKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

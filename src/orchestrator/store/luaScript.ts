@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 
 /**
  * A Lua script run by its SHA, loaded on first use and again after a Redis restart (NOSCRIPT).
@@ -16,7 +16,7 @@ export class LuaScript {
   }
 
   async run(
-    redis: Redis,
+    redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CompiledPlan } from "../../plan/compiledPlan.ts";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
 import { appendEntry, HISTORY_LIMIT, patchHash } from "./hashWrites.ts";
 import type { RedisKeys } from "./redisKeys.ts";
@@ -48,7 +48,7 @@ export type PlanPatch = Patch<Omit<PlanRecord, "id" | "spec" | "specHash" | "sta
  * server's status, so admission and summaries never re-read a whole wave.
  */
 export class MigrationStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #logger: Logger;
   /** World time for history entries. */
@@ -56,7 +56,7 @@ export class MigrationStore {
   /** Parsed specs by plan id, with the hash they were parsed from (see `getPlan`). */
   readonly #specs = new Map<string, { hash: string; spec: CompiledPlan }>();
 
-  constructor(redis: Redis, keys: RedisKeys, logger: Logger, now: () => number) {
+  constructor(redis: RedisClient, keys: RedisKeys, logger: Logger, now: () => number) {
     this.#redis = redis;
     this.#keys = keys;
     this.#logger = logger;

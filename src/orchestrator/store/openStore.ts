@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import { JobTracking } from "./jobTracking.ts";
 import { MigrationStore } from "./migrationStore.ts";
 import { QuotaLedger } from "./quotaLedger.ts";
@@ -22,7 +22,7 @@ export interface Store {
 }
 
 export function openStore(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   logger: Logger,
   worldNow: () => number,

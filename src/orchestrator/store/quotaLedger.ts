@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import {
   acquireRunningScript,
   compareAndDeleteScript,
@@ -60,10 +60,10 @@ export interface ListedJob {
  * has one holder; a slot confirmed by a job is held until that job is deleted or seen gone.
  */
 export class QuotaLedger {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  constructor(redis: RedisClient, keys: RedisKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

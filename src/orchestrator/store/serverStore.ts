@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ServerCounts, ServerStatus } from "../../lifecycle/statuses.ts";
+import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
 import { addPatch, appendEntry, HISTORY_LIMIT, patchHash } from "./hashWrites.ts";
 import { toCounts } from "./planLayout.ts";
@@ -35,13 +35,13 @@ export type ServerPatch = Patch<Omit<ServerRecord, "index" | "wave" | "key" | "s
  * admission, audits and summaries never re-read a whole wave.
  */
 export class ServerStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #logger: Logger;
   /** World time for history entries. */
   readonly #now: () => number;
 
-  constructor(redis: Redis, keys: RedisKeys, logger: Logger, now: () => number) {
+  constructor(redis: RedisClient, keys: RedisKeys, logger: Logger, now: () => number) {
     this.#redis = redis;
     this.#keys = keys;
     this.#logger = logger;
