@@ -106,6 +106,13 @@ export function connectRedis(
         redisOptions: node,
         // Our keys live in one slot; reading from replicas could see a step before its write.
         scaleReads: "master",
+        // With the ready check, a (re)connect made while a failover is under way finds
+        // cluster_state:fail and reconnects, and the promise of that connect() never settles
+        // (ioredis 6.0.0). BullMQ awaits it, without a timeout, when it resets a worker's blocking
+        // connection, and the worker never fetches a job again: seen in 4 of 5 runs of a failover
+        // under load. Without it the client is ready once it has the slot map, and commands that
+        // meet CLUSTERDOWN while the failover lasts are retried (below).
+        enableReadyCheck: false,
         retryDelayOnFailover: CLUSTER_FAILOVER_RETRY_MS,
         retryDelayOnClusterDown: CLUSTER_FAILOVER_RETRY_MS,
         ...(role === "worker" ? { maxRedirections: WORKER_CLUSTER_REDIRECTIONS } : {}),
