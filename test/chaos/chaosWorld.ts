@@ -123,7 +123,11 @@ export async function startChaosWorld(
  * succeeded, exactly one job per source was ever created and every one finished and was deleted,
  * at most one unfinished job per source at any instant, never more jobs than the quota.
  */
-export function emulatorVerdict(world: ChaosWorld, plan: PlanView, servers: number) {
+export function emulatorVerdict(
+  world: Pick<ChaosWorld, "emulator" | "quota">,
+  plan: PlanView,
+  servers: number,
+) {
   const stats = world.emulator.stats();
   const timeline = world.emulator.timeline();
   const jobsPerSource = new Map<string, number>();

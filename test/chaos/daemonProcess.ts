@@ -201,10 +201,11 @@ export class DaemonFleet {
 /**
  * The environment for daemons on `prefix` against the emulator at `endpoint`: the parent's
  * environment without any SMC_WAVES_* of its own, plus short intervals so crashes recover in
- * seconds. Each daemon's API listens on a port the system picks.
+ * seconds. Each daemon's API listens on a port the system picks. Without `redisUrl`, `extra`
+ * says where Redis is (a Sentinel set or a Cluster).
  */
 export function daemonEnv(options: {
-  redisUrl: string;
+  redisUrl?: string;
   prefix: string;
   endpoint: string;
   credentials: { accessKeyId: string; accessKeySecret: string };
@@ -224,7 +225,7 @@ export function daemonEnv(options: {
     ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
     ALIBABA_CLOUD_ACCESS_KEY_ID: options.credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: options.credentials.accessKeySecret,
-    SMC_WAVES_REDIS_URL: options.redisUrl,
+    ...(options.redisUrl ? { SMC_WAVES_REDIS_URL: options.redisUrl } : {}),
     SMC_WAVES_PREFIX: options.prefix,
     SMC_WAVES_SMC_ENDPOINT: options.endpoint,
     SMC_WAVES_QUOTA: String(options.quota),

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LuaScript } from "../../src/orchestrator/luaScript.ts";
+import type { RedisConfig } from "../../src/platform/redisConfig.ts";
+import {
+  connectRedis,
+  deleteKeysUnder,
+  pingWhereKeysLive,
+  type RedisClient,
+} from "../../src/platform/redisConnector.ts";
+import { type RedisClusterHandle, startRedisCluster } from "./redisCluster.ts";
+import { missingRedisTools, waitFor } from "./redisProcesses.ts";
+import { type SentinelSet, startSentinelSet } from "./sentinelSet.ts";
+
+/**
+ * The connector against real Sentinel and Cluster deployments, through planned failovers (the
+ * kind an operator or a managed service does for maintenance: the old master stays up, demoted),
+ * done the way docs/operations.md tells operators to. A worker connection must carry plain
+ * writes, transactions and our Lua scripts across the switch with no error reaching the caller
+ * and no acknowledged write lost.
+ */
+
+const PASSWORD = "connector-secret-51aa";
+const PREFIX = "{smc-waves-connector}";
+const INCREMENT = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+
+interface WriteLoad {
+  stop(): Promise<{ acknowledged: number; errors: string[] }>;
+}
+
+/** Writes in a loop (INCR, MULTI/EXEC, EVALSHA), counting what Redis acknowledged. */
+function writeLoad(client: RedisClient, key: string): WriteLoad {
+  let running = true;
+  let acknowledged = 0;
+  const errors: string[] = [];
+  const loop = (async () => {
+    while (running) {
+      try {
+        await client.incr(key);
+        acknowledged++;
+        await client.multi().incr(key).exec();
+        acknowledged++;
+        await INCREMENT.run(client, [key], [1]);
+        acknowledged++;
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { acknowledged, errors };
+    },
+  };
+}
+
+const missing = missingRedisTools();
+
+describe.skipIf(missing !== undefined)(`the Redis connector on Sentinel ${missing ?? ""}`, () => {
+  let set: SentinelSet;
+  let config: RedisConfig;
+  beforeAll(async () => {
+    set = await startSentinelSet({ masterName: "connector", password: PASSWORD });
+    config = {
+      mode: "sentinel",
+      sentinels: set.sentinels,
+      masterName: "connector",
+      password: PASSWORD,
+      prefix: PREFIX,
+    };
+  }, 60_000);
+  afterAll(() => set?.close());
+
+  it("carries writes through a paused SENTINEL FAILOVER and then talks to the new master", async () => {
+    const worker = connectRedis(config, "worker", { name: "connector-test" });
+    const request = connectRedis(config, "request", { name: "connector-test-request" });
+    worker.on("error", () => {});
+    request.on("error", () => {});
+    try {
+      const key = `${PREFIX}:planned`;
+      const load = writeLoad(worker, key);
+      await waitFor(
+        async () => Number(await worker.get(key)) > 100,
+        20_000,
+        () => "no writes",
+      );
+      const next = await set.plannedFailover(30_000);
+      // Writes keep going for a while on the new master before the tally.
+      const atSwitch = Number(await worker.get(key));
+      await waitFor(
+        async () => Number(await worker.get(key)) > atSwitch + 100,
+        20_000,
+        () => "no writes after the failover",
+      );
+      const { acknowledged, errors } = await load.stop();
+
+      expect(errors).toEqual([]);
+      expect(Number(await worker.get(key))).toBe(acknowledged);
+      // The old master, alive and demoted, is not where either connection now talks.
+      await waitFor(
+        async () => (await pingWhereKeysLive(request, PREFIX).catch(() => "")) === "PONG",
+        20_000,
+        () => "the request connection never reached the new master",
+      );
+      expect(await set.replicationField(next.port, "role")).toBe("master");
+      for (const client of [worker, request]) {
+        const info = String(await client.info("replication"));
+        expect(info).toMatch(/^role:master\r?$/m);
+      }
+    } finally {
+      worker.disconnect();
+      request.disconnect();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(missing !== undefined)(`the Redis connector on Cluster ${missing ?? ""}`, () => {
+  let cluster: RedisClusterHandle;
+  let config: RedisConfig;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ password: PASSWORD });
+    config = {
+      mode: "cluster",
+      nodes: cluster.nodes.slice(0, 1),
+      password: PASSWORD,
+      prefix: PREFIX,
+    };
+  }, 60_000);
+  afterAll(() => cluster?.close());
+
+  it("carries writes through CLUSTER FAILOVER of our slot's master", async () => {
+    const worker = connectRedis(config, "worker", { name: "connector-test" });
+    worker.on("error", () => {});
+    try {
+      const key = `${PREFIX}:planned`;
+      const load = writeLoad(worker, key);
+      await waitFor(
+        async () => Number(await worker.get(key)) > 100,
+        20_000,
+        () => "no writes",
+      );
+      const oldMaster = await cluster.masterOf(PREFIX);
+      const newMaster = await cluster.plannedFailoverOf(PREFIX, 30_000);
+      const atSwitch = Number(await worker.get(key));
+      await waitFor(
+        async () => Number(await worker.get(key)) > atSwitch + 100,
+        20_000,
+        () => "no writes after the failover",
+      );
+      const { acknowledged, errors } = await load.stop();
+
+      expect(newMaster).not.toBe(oldMaster);
+      expect(errors).toEqual([]);
+      expect(Number(await worker.get(key))).toBe(acknowledged);
+      expect(await pingWhereKeysLive(worker, PREFIX)).toBe("PONG");
+    } finally {
+      worker.disconnect();
+    }
+  }, 60_000);
+
+  it("deletes every key under a prefix on whichever master holds it, and nothing else", async () => {
+    const client = connectRedis(config, "worker");
+    client.on("error", () => {});
+    try {
+      // Hash tags spread over the three masters: a SCAN of one node would miss most of them.
+      const prefixes = Array.from({ length: 9 }, (_, i) => `{connector-delete-${i}}`);
+      const masters = new Set(await Promise.all(prefixes.map((p) => cluster.masterOf(p))));
+      expect(masters.size).toBeGreaterThan(1);
+      for (const prefix of prefixes) {
+        await client.mset(`${prefix}:a`, "1", `${prefix}:b`, "2", `${prefix}x:keep`, "3");
+      }
+      await client.set("{connector-delete-0-other}:keep", "4");
+
+      for (const prefix of prefixes) await deleteKeysUnder(client, `${prefix}:`);
+
+      for (const prefix of prefixes) {
+        expect(await client.exists(`${prefix}:a`, `${prefix}:b`)).toBe(0);
+        expect(await client.get(`${prefix}x:keep`)).toBe("3");
+      }
+      expect(await client.get("{connector-delete-0-other}:keep")).toBe("4");
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  // Last: it takes a whole shard down. BullMQ resets a worker's blocking connection by
+  // disconnect() and connect(); made while the cluster is down, that connect() must still settle,
+  // or the worker never fetches a job again.
+  it("lets a connect() made while the cluster is down settle, and serves commands once it is back", async () => {
+    const shard = await cluster.killShardOf(PREFIX);
+    const client = connectRedis(config, "worker", { lazyConnect: true });
+    client.on("error", () => {});
+    try {
+      const connected = client.connect().then(
+        () => "settled",
+        () => "settled",
+      );
+      const written = client.set(`${PREFIX}:after-outage`, "1");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      for (const port of shard) await cluster.restart(port);
+      const deadline = new Promise((resolve) => setTimeout(() => resolve("pending"), 20_000));
+      expect(await Promise.race([connected, deadline])).toBe("settled");
+      expect(await written).toBe("OK");
+      expect(await client.get(`${PREFIX}:after-outage`)).toBe("1");
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
+});
