@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanVerdict, emulatorVerdict } from "../chaos/chaosWorld.ts";
-import { describeRun, migrateThroughFailovers } from "./failoverScenario.ts";
+import { describeRun, health, migrateThroughFailovers } from "./failoverScenario.ts";
 import { type HaWorld, startHaWorld } from "./haWorld.ts";
 import { type RedisClusterHandle, startRedisCluster } from "./redisCluster.ts";
 import { missingRedisTools } from "./redisProcesses.ts";
@@ -71,6 +71,12 @@ describe.skipIf(missing !== undefined)(`Redis Cluster failover ${missing ?? ""}`
     );
     // Nobody restarted or reconfigured them: the same two processes carried on to the end.
     expect(run.daemons.map((daemon) => daemon.running)).toEqual([true, true]);
+    for (const daemon of run.daemons) {
+      expect(await health(daemon)).toEqual({
+        code: 200,
+        body: { status: "ok", redis: true, smc: true },
+      });
+    }
     for (const daemon of run.daemons) expect(daemon.output()).not.toContain(PASSWORD);
   }, 120_000);
 });

@@ -93,6 +93,21 @@ export async function migrateThroughFailovers(
   return { plan, servers, daemons, failovers, endedMs: Date.now() - (firstKill ?? Date.now()) };
 }
 
+/**
+ * What a daemon's `/healthz` says now (its URL is in its "HTTP API listening" log line): its
+ * Redis probe runs over a fail-fast connection of its own, which must have followed the failovers.
+ */
+export async function health(daemon: DaemonProcess): Promise<unknown> {
+  const line = daemon
+    .output()
+    .split("\n")
+    .find((text) => text.includes("HTTP API listening"));
+  const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
+  if (!url) throw new Error(`${daemon.name} never said where its API listens\n${daemon.tail()}`);
+  const response = await fetch(`${url}/healthz`);
+  return { code: response.status, body: await response.json() };
+}
+
 /** One line per run for the test output: the figures the report quotes. */
 export function describeRun(world: HaWorld, run: FailoverRun): string {
   const stats = world.emulator.stats();
