@@ -22,6 +22,7 @@ import { type Logger, logMigrationEvents } from "./platform/logger.ts";
 import { describeRedis } from "./platform/redisConfig.ts";
 import { connectRedis, healthProbeTarget } from "./platform/redisConnector.ts";
 import { RedisHealth } from "./platform/redisHealth.ts";
+import { inspectRedis } from "./platform/redisPreflight.ts";
 import { SmcClient } from "./smc/client.ts";
 import { resolveCredentials } from "./smc/credentials.ts";
 import { DEFAULT_RETRY_POLICY } from "./smc/retry.ts";
@@ -147,6 +148,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let workers: Orchestrator | undefined;
   const ready = (async () => {
     await redisHealth.whenReachable(stopping.signal);
+    // In the background: a finding is a log line for the operator, never a reason not to start.
+    void inspectRedis(workerRedis, config.redis.prefix).then((findings) => {
+      for (const finding of findings)
+        logger.warn({ redis: describeRedis(config.redis), node: finding.node }, finding.message);
+    });
     workers = await startOrchestrator({ ...shared, redis: workerRedis });
     workersStatus = "running";
   })();

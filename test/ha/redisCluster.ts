@@ -61,6 +61,8 @@ export interface RedisClusterHandle {
   /** Waits until the node on `port` is a replica in sync, as a failover candidate must be. */
   waitForReplica(port: number, timeoutMs: number): Promise<void>;
   topology(): Promise<ClusterNodeInfo[]>;
+  /** Runs one command on one node. */
+  ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown>;
   diagnostics(): string;
   close(): Promise<void>;
 }
@@ -196,6 +198,7 @@ export async function startRedisCluster(
         }
         return [];
       },
+      ask: (port, ...command) => ask(port, password, ...command),
       diagnostics: () => group.diagnostics(),
       close: () => group.stopAll(),
     };

@@ -40,6 +40,8 @@ export interface SentinelSet {
   master(): Promise<RedisNodeAddress>;
   /** SIGKILLs the current master; resolves with its port once the process is gone. */
   killMaster(): Promise<number>;
+  /** SIGKILLs every replica of the current master; resolves with their ports. */
+  killReplicas(): Promise<number[]>;
   /** Waits until every live sentinel names a master other than `port`; returns the new one. */
   waitForNewMaster(port: number, timeoutMs: number): Promise<RedisNodeAddress>;
   /**
@@ -153,6 +155,12 @@ export async function startSentinelSet(options: SentinelSetOptions): Promise<Sen
         if (!node) throw new Error(`the master on port ${port} is not one of ours`);
         await node.kill();
         return port;
+      },
+      async killReplicas() {
+        const { port: masterPort } = await master();
+        const replicas = [...dataNodes.entries()].filter(([port]) => port !== masterPort);
+        await Promise.all(replicas.map(([, node]) => node.kill()));
+        return replicas.map(([port]) => port);
       },
       async waitForNewMaster(oldPort, timeoutMs) {
         let ports: (number | undefined)[] = [];
