@@ -39,6 +39,8 @@ const CLUSTER_FAILOVER_RETRY_MS = 250;
  * it the command fails and BullMQ's own retry and stalled-job recovery take over.
  */
 const WORKER_CLUSTER_REDIRECTIONS = 240;
+/** A request path's command gives up after 8 × 250 ms = 2 s, inside /healthz's 3 s bound. */
+const REQUEST_CLUSTER_REDIRECTIONS = 8;
 
 /**
  * After a Sentinel failover, a connection can still reach the old master, now a replica, which
@@ -115,7 +117,8 @@ export function connectRedis(
         enableReadyCheck: false,
         retryDelayOnFailover: CLUSTER_FAILOVER_RETRY_MS,
         retryDelayOnClusterDown: CLUSTER_FAILOVER_RETRY_MS,
-        ...(role === "worker" ? { maxRedirections: WORKER_CLUSTER_REDIRECTIONS } : {}),
+        maxRedirections:
+          role === "worker" ? WORKER_CLUSTER_REDIRECTIONS : REQUEST_CLUSTER_REDIRECTIONS,
       };
       return new Cluster(config.nodes, clusterOptions);
     }

@@ -260,10 +260,22 @@ describe.skipIf(missing !== undefined)(`the Redis connector on Cluster ${missing
   // disconnect() and connect(); made while the cluster is down, that connect() must still settle,
   // or the worker never fetches a job again.
   it("lets a connect() made while the cluster is down settle, and serves commands once it is back", async () => {
+    const probe = connectRedis(config, "request", { name: "connector-test-health" });
+    probe.on("error", () => {});
+    // A request connection refuses commands until it is connected, rather than queueing them.
+    await waitFor(
+      async () => (await pingWhereKeysLive(probe, PREFIX).catch(() => "")) === "PONG",
+      20_000,
+      () => "the health probe never connected",
+    );
     const shard = await cluster.killShardOf(PREFIX);
     const client = connectRedis(config, "worker", { lazyConnect: true });
     client.on("error", () => {});
     try {
+      // /healthz's probe says so within its 3 s bound instead of waiting for the cluster.
+      const startedAt = Date.now();
+      await expect(pingWhereKeysLive(probe, PREFIX)).rejects.toThrow();
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
       const connected = client.connect().then(
         () => "settled",
         () => "settled",
@@ -275,8 +287,14 @@ describe.skipIf(missing !== undefined)(`the Redis connector on Cluster ${missing
       expect(await Promise.race([connected, deadline])).toBe("settled");
       expect(await written).toBe("OK");
       expect(await client.get(`${PREFIX}:after-outage`)).toBe("1");
+      await waitFor(
+        async () => (await pingWhereKeysLive(probe, PREFIX).catch(() => "")) === "PONG",
+        20_000,
+        () => "the health probe never saw the cluster back",
+      );
     } finally {
       client.disconnect();
+      probe.disconnect();
     }
   }, 60_000);
 });
