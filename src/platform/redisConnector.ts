@@ -97,9 +97,13 @@ export function connectRedis(
         name: config.masterName,
         role: "master",
         ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
-        // Sentinels announce a failover (+switch-master); listening drops the old connection at
-        // once instead of waiting for it to fail or answer READONLY.
-        failoverDetector: true,
+        // Not ioredis's failoverDetector: its subscription outlives the connection it watched, and a
+        // +switch-master arriving while the client reconnects after its master died aborts that
+        // reconnect and leaves the client ended for good (ioredis 6.0.0; both daemons of
+        // test/ha/sentinelFailover.test.ts froze that way). A demoted master's clients are
+        // disconnected by the sentinels anyway (CLIENT KILL on reconfiguration), and READONLY is
+        // handled above.
+        failoverDetector: false,
       });
     case "cluster": {
       const clusterOptions: ClusterOptions = {

@@ -139,11 +139,17 @@ export async function startRedisCluster(
       masterOf,
       async killShardOf(key) {
         const master = await masterOf(key);
-        const view = (await topologyFrom(master)) ?? [];
-        const masterId = view.find((node) => node.port === master)?.id;
-        const shard = view
-          .filter((node) => node.port === master || node.masterId === masterId)
-          .map((node) => node.port);
+        // Every node's own view: a replica demoted by a recent failover knows whom it follows
+        // before the others have heard.
+        const views = (await Promise.all(livePorts().map(topologyFrom))).flatMap((v) => v ?? []);
+        const masterId = views.find((node) => node.port === master)?.id;
+        const shard = [
+          ...new Set(
+            views
+              .filter((node) => node.port === master || node.masterId === masterId)
+              .map((node) => node.port),
+          ),
+        ];
         await Promise.all(shard.map((port) => nodes.get(port)?.kill()));
         await waitFor(
           async () => !(await clusterOk()),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LuaScript } from "../../src/orchestrator/luaScript.ts";
+import { LuaScript } from "../../src/orchestrator/store/luaScript.ts";
 import type { RedisConfig } from "../../src/platform/redisConfig.ts";
 import {
   connectRedis,
@@ -129,6 +129,44 @@ describe.skipIf(missing !== undefined)(`the Redis connector on Sentinel ${missin
       request.disconnect();
     }
   }, 60_000);
+
+  it("keeps every connection usable through a master killed outright", async () => {
+    // Many connections, as a daemon holds (workers, queues, their blocking duplicates): each one
+    // reconnecting while the sentinels announce the new master is a chance to lose it for good.
+    const clients = Array.from({ length: 24 }, (_, i) =>
+      connectRedis(config, "worker", { name: `connector-test-${i}` }),
+    );
+    for (const client of clients) client.on("error", () => {});
+    try {
+      const key = `${PREFIX}:killed`;
+      await Promise.all(clients.map((client) => client.incr(key)));
+      const loads = clients.map((client) => writeLoad(client, key));
+      const killed = await set.killMaster();
+      await set.waitForNewMaster(killed, 30_000);
+      const atFailover = Number(await clients[0]?.get(key));
+      await waitFor(
+        async () => Number(await clients[0]?.get(key)) > atFailover + 100,
+        20_000,
+        () => "no writes after the failover",
+      );
+      const results = await Promise.all(loads.map((load) => load.stop()));
+      expect(results.flatMap((result) => result.errors)).toEqual([]);
+      // Every one of them still works (none was left "end"ed by a failover notice).
+      const answers = await Promise.all(
+        clients.map((client) =>
+          Promise.race([
+            client.incr(key).then(() => client.status),
+            new Promise((resolve) => setTimeout(() => resolve("no answer in 20 s"), 20_000)),
+          ]),
+        ),
+      );
+      expect(answers).toEqual(clients.map(() => "ready"));
+      await set.restart(killed);
+      await set.waitForReplica(killed, 30_000);
+    } finally {
+      for (const client of clients) client.disconnect();
+    }
+  }, 120_000);
 
   // Last: it leaves the master without a replica.
   it("finds an evicting master and, once its replica is gone, a master with nothing to promote", async () => {

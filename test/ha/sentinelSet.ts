@@ -50,7 +50,7 @@ export interface SentinelSet {
    * `CLIENT UNPAUSE` on the old master once it has been replaced. Resolves with the new master.
    */
   plannedFailover(timeoutMs: number): Promise<RedisNodeAddress>;
-  /** Starts a killed data node again, as the sentinels will find it: a replica of the new master. */
+  /** Starts a killed data node again, as a replica of the current master. */
   restart(port: number): Promise<void>;
   /** Waits until the node on `port` is a replica in sync, as a failover candidate must be. */
   waitForReplica(port: number, timeoutMs: number): Promise<void>;
@@ -191,12 +191,14 @@ export async function startSentinelSet(options: SentinelSetOptions): Promise<Sen
         return next;
       },
       async restart(port) {
-        // Sentinel turns a returning old master into a replica of the new one on its own.
-        dataNodes.set(port, await group.start(port, dataArgs(port), { password }));
+        // As a replica of the current master, as a careful operator starts a failed master again:
+        // the sentinels would convert it themselves, but only once it has been up for 8 s and at
+        // their next look (every 10 s), and until then it claims to be a second, empty master.
+        const { port: current } = await master();
+        const args = [...dataArgs(port), "--replicaof", "127.0.0.1", String(current)];
+        dataNodes.set(port, await group.start(port, args, { password }));
       },
       async waitForReplica(port, timeoutMs) {
-        // The sentinels turn a returning old master into a replica at their next look (every
-        // 10 s for a replica), then it syncs from the new master.
         await waitFor(
           () => isSyncedReplica(port, password),
           timeoutMs,
