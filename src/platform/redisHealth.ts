@@ -64,7 +64,7 @@ const CONNECTION_CODES = new Set([
   "EAI_AGAIN",
 ]);
 const CONNECTION_MESSAGE =
-  /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|LOADING|NOAUTH|WRONGPASS|MASTERDOWN|CLUSTERDOWN/i;
+  /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|LOADING|NOAUTH|WRONGPASS|MASTERDOWN|CLUSTERDOWN|READONLY|Command aborted due to connection close|All sentinels are unreachable|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready/i;
 
 function isConnectionError(error: unknown): error is Error {
   if (!(error instanceof Error)) return false;

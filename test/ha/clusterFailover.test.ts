@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanVerdict, emulatorVerdict } from "../chaos/chaosWorld.ts";
-import { describeRun, health, migrateThroughFailovers } from "./failoverScenario.ts";
+import { describeRun, migrateThroughFailovers, outageLog, readiness } from "./failoverScenario.ts";
 import { type HaWorld, startHaWorld } from "./haWorld.ts";
 import { type RedisClusterHandle, startRedisCluster } from "./redisCluster.ts";
 import { missingRedisTools } from "./redisProcesses.ts";
@@ -72,10 +72,15 @@ describe.skipIf(missing !== undefined)(`Redis Cluster failover ${missing ?? ""}`
     // Nobody restarted or reconfigured them: the same two processes carried on to the end.
     expect(run.daemons.map((daemon) => daemon.running)).toEqual([true, true]);
     for (const daemon of run.daemons) {
-      expect(await health(daemon)).toEqual({
-        code: 200,
-        body: { status: "ok", redis: true, smc: true },
-      });
+      expect(await readiness(daemon)).toEqual({ code: 200, ready: true, redis: "reachable" });
+      // Each outage is a line when it starts and one when it ends, not one per reconnect attempt.
+      const { outages, noise } = outageLog(daemon);
+      expect(noise).toEqual([]);
+      expect(outages.length).toBeGreaterThanOrEqual(4);
+      expect(outages.length).toBeLessThanOrEqual(8);
+      expect(outages.filter((line) => line === "Redis unreachable").length).toBe(
+        outages.length / 2,
+      );
     }
     for (const daemon of run.daemons) expect(daemon.output()).not.toContain(PASSWORD);
   }, 120_000);

@@ -94,18 +94,46 @@ export async function migrateThroughFailovers(
 }
 
 /**
- * What a daemon's `/healthz` says now (its URL is in its "HTTP API listening" log line): its
- * Redis probe runs over a fail-fast connection of its own, which must have followed the failovers.
+ * What a daemon's `/readyz` says now (its URL is in its "HTTP API listening" log line): its Redis
+ * probe runs over the API's fail-fast connection, which must have followed the failovers too.
  */
-export async function health(daemon: DaemonProcess): Promise<unknown> {
+export async function readiness(daemon: DaemonProcess): Promise<unknown> {
   const line = daemon
     .output()
     .split("\n")
     .find((text) => text.includes("HTTP API listening"));
   const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
   if (!url) throw new Error(`${daemon.name} never said where its API listens\n${daemon.tail()}`);
-  const response = await fetch(`${url}/healthz`);
-  return { code: response.status, body: await response.json() };
+  const response = await fetch(`${url}/readyz`);
+  const body = (await response.json()) as { ready?: boolean; redis?: { status?: string } };
+  return { code: response.status, ready: body.ready, redis: body.redis?.status };
+}
+
+/** Connection errors a daemon logged one by one (a reconnect attempt each) instead of as an outage. */
+const CONNECTION_NOISE =
+  /ECONNREFUSED|Connection is closed|sentinels are unreachable|CLUSTERDOWN|Cluster redirections|slots cache/;
+
+/**
+ * How a daemon told its log about the failovers: the outage lines of its Redis health tracker
+ * ("Redis unreachable", "Redis reachable again after 2.3 s"), and any warning or error that is a
+ * connection error logged on its own, which an operator would have to wade through.
+ */
+export function outageLog(daemon: DaemonProcess): { outages: string[]; noise: string[] } {
+  const entries = daemon
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } });
+  return {
+    outages: entries
+      .map((entry) => entry.msg ?? "")
+      .filter((msg) => /^Redis (unreachable|reachable again)/.test(msg))
+      .map((msg) => msg.split(":")[0]?.replace(/ after .*/, "") ?? msg),
+    noise: entries
+      .filter((entry) => entry.level >= 40)
+      .map((entry) => `${entry.msg}: ${entry.err?.message ?? ""}`)
+      .filter((text) => CONNECTION_NOISE.test(text)),
+  };
 }
 
 /** One line per run for the test output: the figures the report quotes. */
