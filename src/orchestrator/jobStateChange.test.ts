@@ -86,4 +86,15 @@ describe("jobStateChange", () => {
       jobStateChange(server({ status: "creating", jobId: undefined }), "j-1", job({})),
     ).toEqual({ kind: "none" });
   });
+
+  it("keeps a job that finished with its image Finished when it is gone later, instead of a failure", () => {
+    const finished = server({ jobStatus: "Finished", imageId: "m-1", progress: 100 });
+    expect(jobStateChange(finished, "j-1", undefined)).toEqual({ kind: "none" });
+    // Gone before anyone saw it finish: that is someone else's delete.
+    expect(jobStateChange(server({}), "j-1", undefined)).toMatchObject({
+      kind: "update",
+      patch: { jobStatus: JOB_GONE },
+      wake: true,
+    });
+  });
 });

@@ -30,7 +30,10 @@ export function jobStateChange(
   // unwatched for good and the server stuck running, so it stays tracked until the record is done.
   if (server?.status === "creating" && server.jobId === undefined) return { kind: "none" };
   if (!server || server.jobId !== jobId) return { kind: "untrack" };
-  const status = job?.status ?? JOB_GONE;
+  // A job last seen Finished with its image has migrated, whoever deleted it since (our own delete,
+  // whose record a Redis failover lost): it stays Finished rather than becoming a failure.
+  const finishedThenGone = !job && server.jobStatus === "Finished" && server.imageId !== undefined;
+  const status = job?.status ?? (finishedThenGone ? "Finished" : JOB_GONE);
   const progress = Math.floor(job?.progress ?? server.progress);
   if (status === server.jobStatus && progress === server.progress) return { kind: "none" };
   return {
