@@ -52,5 +52,8 @@ describe("orchestrator under faults", () => {
     expect(stats.highWater.existingJobs).toBeLessThanOrEqual(10);
     expect(stats.highWater.unfinishedJobsPerSource).toBe(1);
     expect(stats.quotaRejections).toBe(0);
+    // onFinish is delete: a delete answered 500 is tried again, never left holding a quota slot.
+    expect(servers.filter((server) => server.keptJob).map((s) => [s.key, s.keptJob])).toEqual([]);
+    expect(harness.emulator.timeline().filter((job) => job.deletedAt === null)).toEqual([]);
   });
 });

@@ -169,6 +169,36 @@ describe("sharing the account", () => {
     expect(harness.emulator.stats().highWater.existingJobs).toBeLessThanOrEqual(6);
   });
 
+  it("a plan that ended claims no share: the next plan gets the whole quota at once", async () => {
+    // 3,600×: each 100 GiB server copies for a second or two, so those admitted together overlap.
+    const sourceList = Array.from({ length: 10 }, (_, i) => ({
+      name: `vm-${i + 1}`,
+      systemDiskGiB: 100,
+    }));
+    harness = await startHarness({ sourceList, quota: 4, timeScale: 3_600 });
+    const all = await planOverSources(harness.client, "unused", [4, 6]);
+    const first = { ...all, name: "team-a", waves: [all.waves[0]].filter((w) => w !== undefined) };
+    const second = { ...all, name: "team-b", waves: [all.waves[1]].filter((w) => w !== undefined) };
+    const daemon = await harness.startDaemon();
+    const endedA = harness.waitForPlanEnd("team-a");
+    await daemon.migrations.submit(first);
+    expect(await endedA).toBe("succeeded");
+    const endedB = harness.waitForPlanEnd("team-b");
+    await daemon.migrations.submit(second);
+    expect(await endedB).toBe("succeeded");
+
+    // team-a's last claim on the quota (it wanted all four slots) is over with team-a: team-b, alone
+    // now, held the whole quota at some moment, by the emulator's own timeline.
+    const jobsOfB = harness.emulator.timeline().filter((job) => job.name.startsWith("sw-team-b-"));
+    const existingAt = (at: number) =>
+      jobsOfB.filter(
+        (job) => Date.parse(job.createdAt) <= at && at < Date.parse(job.deletedAt ?? ""),
+      ).length;
+    const peak = Math.max(...jobsOfB.map((job) => existingAt(Date.parse(job.createdAt))));
+    expect(peak).toBe(4);
+    expect(harness.emulator.stats().highWater.existingJobs).toBeLessThanOrEqual(4);
+  });
+
   it("keeps to the account's running cap", async () => {
     harness = await startHarness(
       { sources: 10, quota: 10, maxRunningJobs: 2 },

@@ -148,19 +148,22 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     migrations: createMigrations(ctx),
     queues,
     async close(drainTimeoutMs = 30_000) {
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      // The drain is a pause (no new step starts; resolves once the active ones finished), not a
+      // close: BullMQ answers a second close(true) with the graceful close already under way, so a
+      // stuck step would hold the shutdown past any bound.
+      const drained = Promise.all(workers.map((worker) => worker.pause()));
       const deadline = new AbortController();
       const timedOut = await Promise.race([
-        graceful.then(() => false),
+        drained.then(() => false),
         systemClock.sleep(drainTimeoutMs, deadline.signal).then(
           () => true,
           () => false,
         ),
       ]);
       deadline.abort();
-      // worker.close() has no timeout of its own; past the bound, force it and let stalled-job
-      // recovery hand the active steps to another daemon.
-      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+      // Past the bound the close is forced: stalled-job recovery hands the active steps to another
+      // daemon once their locks lapse.
+      await Promise.all(workers.map((worker) => worker.close(timedOut)));
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
       stopListening();
       connection.disconnect();

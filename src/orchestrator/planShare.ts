@@ -20,16 +20,39 @@ export async function planShare(
 ): Promise<number> {
   const { maxJobs } = plan.spec.policy;
   const wants = Math.min(maxJobs, (usage.byPlan.get(plan.id) ?? 0) + pendingCount);
-  const claims = await ctx.ledger.claims(
-    plan.spec.account,
-    { planId: plan.id, wants },
-    ctx.realClock.now(),
-    CLAIM_LIFETIME_MS,
+  const claims = await runningClaims(
+    ctx,
+    plan.id,
+    await ctx.ledger.claims(
+      plan.spec.account,
+      { planId: plan.id, wants },
+      ctx.realClock.now(),
+      CLAIM_LIFETIME_MS,
+    ),
   );
-  const ours = [...usage.byPlan.values()].reduce((sum, held) => sum + held, 0);
+  // Slots of plans that claim nothing now (ended, paused) are taken like anyone else's jobs.
+  const claimed = claims.reduce((sum, claim) => sum + (usage.byPlan.get(claim.planId) ?? 0), 0);
   const shares = fairShares(
     claims.map((claim) => ({ ...claim, held: usage.byPlan.get(claim.planId) ?? 0 })),
-    account.quota - (usage.used - ours),
+    account.quota - (usage.used - claimed),
   );
   return Math.min(maxJobs, shares.get(plan.id) ?? maxJobs);
+}
+
+/**
+ * The claims of plans that still admit: a plan's last claim outlives its run (it ended, was paused
+ * or cancelled) by up to the claim's lifetime, and would hold back the plans still running.
+ */
+async function runningClaims<C extends { planId: string }>(
+  ctx: OrchestratorContext,
+  planId: string,
+  claims: readonly C[],
+): Promise<C[]> {
+  const running = await Promise.all(
+    claims.map(
+      async (claim) =>
+        claim.planId === planId || (await ctx.store.getPlan(claim.planId))?.status === "running",
+    ),
+  );
+  return claims.filter((_, i) => running[i]);
 }

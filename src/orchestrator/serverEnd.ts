@@ -1,6 +1,8 @@
 import type { EndReason, WaitReason } from "../lifecycle/reasons.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
+import { withRetry } from "../smc/retry.ts";
 import { type ReplicationJobStatus, UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
+import { retryOptions } from "./callRetry.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
 import type { PendingEnd } from "./store/storeRecords.ts";
@@ -83,7 +85,9 @@ async function cleanUpJob(
     keptBecause = `job ${jobId} was still Running and cannot be deleted; stop it in SMC, then ${release}`;
   } else {
     try {
-      await deleteIgnoringGone(account, jobId);
+      // Retried in place: a delete answered 500 once would otherwise keep the job, and its quota
+      // slot, until an operator releases the plan, which cannot happen while the plan runs.
+      await withRetry(() => deleteIgnoringGone(account, jobId), retryOptions(ctx));
       await ctx.ledger.releaseJob(outcome.account, outcome.plan.id, jobId);
       await ctx.ledger.releaseSource(outcome.slot);
       await outcome.record("job:deleted", jobId);
