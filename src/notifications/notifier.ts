@@ -306,10 +306,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       closing = true;
       for (const off of offs) off();
       await boundedWait(Promise.allSettled(inFlight), ENQUEUE_DRAIN_MS);
-      // worker.close() has no timeout of its own: past one delivery timeout, force it; the job
-      // then stalls and another daemon (or the next boot) delivers it.
-      if (!(await boundedWait(worker.close(), delivery.timeoutMs + 1_000)))
-        await worker.close(true);
+      // The drain is a pause, then a close forced past one delivery timeout (BullMQ ignores a
+      // close(true) that follows a graceful close already under way); a delivery cut short stalls
+      // and another daemon (or the next boot) sends it again under the same key.
+      const drained = await boundedWait(worker.pause(), delivery.timeoutMs + 1_000);
+      await worker.close(!drained);
       await queue.close();
       connection.disconnect();
     },

@@ -19,6 +19,8 @@ export async function admit(
   plan: PlanRecord,
   waveIndex: number,
   pendingCount: number,
+  /** World time the wave's window closes: nothing is admitted from then on, even mid-pass. */
+  windowClosesAt = Number.POSITIVE_INFINITY,
 ): Promise<Omit<WaitReason, "since"> | undefined> {
   const accountName = plan.spec.account;
   const account = ctx.accounts.get(accountName);
@@ -33,6 +35,7 @@ export async function admit(
     const servers = await ctx.servers.getServers(plan.id, indexes);
     if (servers.length === 0) return undefined;
     for (const server of servers) {
+      if (ctx.clock.now() >= windowClosesAt) return undefined;
       if (server.status !== "pending" || !server.sourceId) {
         passedOver++;
         continue;
@@ -45,6 +48,11 @@ export async function admit(
         ctx.settings.reservationLeaseMs,
       );
       if (result.ok) {
+        // The reservation took a round trip: the window may have closed meanwhile.
+        if (ctx.clock.now() >= windowClosesAt) {
+          await ctx.ledger.releaseReservation(outcome.slot);
+          return undefined;
+        }
         if (await outcome.moveTo("creating")) {
           await enqueueServer(ctx.queues.servers, plan, server);
         } else {

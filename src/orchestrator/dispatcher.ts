@@ -131,7 +131,7 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
     });
     return { parkMs: Math.min(ctx.clock.realDelay(window.opensAt - now), fallbackMs) };
   }
-  const held = await admit(ctx, plan, waveIndex, counts.pending);
+  const held = await admit(ctx, plan, waveIndex, counts.pending, window?.closesAt);
   await setWaveWaiting(ctx, plan, waveIndex, held && { ...held, since: now });
   const parkMs = window?.open
     ? Math.min(fallbackMs, ctx.clock.realDelay(window.closesAt - now))

@@ -1,4 +1,6 @@
 import { isEnded, isRetryable } from "../lifecycle/statuses.ts";
+import { withRetry } from "../smc/retry.ts";
+import { retryOptions } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { enqueueServer } from "./jobCatalogue.ts";
 import { deleteIgnoringGone } from "./serverEnd.ts";
@@ -54,7 +56,7 @@ export async function retryServers(
       if (moved) await enqueueServer(ctx.queues.servers, next, outcome.server);
     } else {
       if (jobId && account) {
-        await deleteIgnoringGone(account, jobId);
+        await withRetry(() => deleteIgnoringGone(account, jobId), retryOptions(ctx));
         await ctx.ledger.releaseJob(plan.spec.account, plan.id, jobId);
         await ctx.ledger.releaseKept(outcome.slot, jobId);
         await ctx.tracking.untrack(plan.spec.account, jobId);

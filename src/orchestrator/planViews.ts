@@ -2,6 +2,7 @@ import { type WaitReason, waits } from "../lifecycle/reasons.ts";
 import { isEnded, SERVER_STATUSES } from "../lifecycle/statuses.ts";
 import type { MigrationStore } from "./store/migrationStore.ts";
 import { allIndexes, toCounts } from "./store/planLayout.ts";
+import type { QuotaLedger } from "./store/quotaLedger.ts";
 import type { ServerStore } from "./store/serverStore.ts";
 import {
   optional,
@@ -22,6 +23,7 @@ import type {
 interface Stores {
   store: MigrationStore;
   servers: ServerStore;
+  ledger: QuotaLedger;
 }
 
 /**
@@ -54,6 +56,18 @@ export async function planView(stores: Stores, planId: string): Promise<PlanView
     store.planHistory(planId),
   ]);
   const summaries = waveSummaries(plan, waves, counts);
+  // A server's "source held" reason is written when admission last looked; one whose source is
+  // free again (admission stopped at the quota before it) shows its wave's reason instead.
+  const heldWaits = servers.filter(
+    (server) => server.status === "pending" && server.waiting?.code.startsWith("SourceHeld."),
+  );
+  const held = await stores.ledger.heldSources(
+    plan.spec.account,
+    heldWaits.flatMap((server) => (server.sourceId ? [server.sourceId] : [])),
+  );
+  for (const server of heldWaits) {
+    if (!held.has(server.sourceId ?? "")) delete server.waiting;
+  }
   return {
     ...planHeader(plan),
     counts: sumCounts(counts),

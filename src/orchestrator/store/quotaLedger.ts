@@ -207,6 +207,15 @@ export class QuotaLedger {
     return released === 1;
   }
 
+  /** Which of these sources are held by anyone now (one round trip). */
+  async heldSources(account: string, sourceIds: readonly string[]): Promise<Set<string>> {
+    if (sourceIds.length === 0) return new Set();
+    const holders = await this.#redis.mget(
+      ...sourceIds.map((sourceId) => this.#keys.sourceLock(account, sourceId)),
+    );
+    return new Set(sourceIds.filter((_, i) => holders[i] !== null && holders[i] !== undefined));
+  }
+
   /** Who holds the source now, if anyone. */
   async sourceHolder(account: string, sourceId: string): Promise<LockHolder | undefined> {
     const value = await this.#redis.get(this.#keys.sourceLock(account, sourceId));
