@@ -9,6 +9,7 @@ import type { Account, OrchestratorSettings } from "../../src/orchestrator/conte
 import { type Orchestrator, startOrchestrator } from "../../src/orchestrator/orchestrator.ts";
 import type { PlanStatus } from "../../src/orchestrator/views.ts";
 import type { CompiledPlan, CompiledServer, PlanPolicy } from "../../src/plan/compiledPlan.ts";
+import { type AccessToken, envAccessToken } from "../../src/platform/accessTokens.ts";
 import { MigrationEvents } from "../../src/platform/events.ts";
 import { SmcClient } from "../../src/smc/client.ts";
 import { isolatedRedis } from "./redisPrefix.ts";
@@ -178,11 +179,15 @@ export async function planOverSources(
   };
 }
 
-/** The daemon's HTTP API over a harness daemon, on a free port, with `token` required. */
+/**
+ * The daemon's HTTP API over a harness daemon, on a free port: `access` is an admin token (as
+ * SMC_WAVES_API_TOKEN is) or named tokens with their roles.
+ */
 export function startTestApi(
   h: Harness,
   daemon: Orchestrator,
-  token: string,
+  access: string | readonly AccessToken[],
+  options: { dashboardReadOnly?: boolean } = {},
 ): Promise<RunningApiServer> {
   return startApiServer({
     host: "127.0.0.1",
@@ -197,9 +202,9 @@ export function startTestApi(
       smc: true,
       workers: "running",
     }),
-    token,
-    dashboardReadOnly: true,
-    logger: pino({ level: "silent" }),
+    tokens: typeof access === "string" ? [envAccessToken(access)] : access,
+    dashboardReadOnly: options.dashboardReadOnly ?? true,
+    logger: pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" }),
     now: () => h.emulator.clock.now(),
   });
 }
