@@ -129,6 +129,7 @@ describe("auth", () => {
     expect(open.sort()).toEqual([
       "delete /api/session",
       "get /",
+      "get /actions.js",
       "get /app.js",
       "get /healthz",
       "get /readyz",
@@ -142,6 +143,9 @@ describe("auth", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(await page.text()).toContain('<script src="/app.js"></script>');
+    const actions = await fetch(`${api.url}/actions.js`);
+    expect(actions.headers.get("content-type")).toContain("text/javascript");
+    expect(await actions.text()).toContain("/api/session");
     const script = await fetch(`${api.url}/app.js`);
     expect(script.headers.get("content-type")).toContain("text/javascript");
     expect(await script.text()).toContain("/api/plans");

@@ -385,6 +385,18 @@ function paths(): Record<string, Record<string, Operation>> {
         },
       },
     },
+    "/actions.js": {
+      get: {
+        summary: "The migration view's actions (buttons, confirmations, plan upload)",
+        security: [],
+        responses: {
+          200: {
+            description: "Script",
+            content: { "text/javascript": { schema: { type: "string" } } },
+          },
+        },
+      },
+    },
     "/app.js": {
       get: {
         summary: "The migration view's script",

@@ -65,9 +65,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const migrations = redis ? guardMigrations(options.migrations, redis) : options.migrations;
   const tokens = options.tokens ?? [];
   const check = accessCheck(tokens);
-  const [indexHtml, appJs] = await Promise.all([
+  const [indexHtml, appJs, actionsJs] = await Promise.all([
     readFile(new URL("index.html", WEB), "utf8"),
     readFile(new URL("app.js", WEB), "utf8"),
+    readFile(new URL("actions.js", WEB), "utf8"),
   ]);
 
   // Typed as fastify's base logger so the app is a plain FastifyInstance for route modules.
@@ -154,6 +155,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
   app.get("/app.js", async (_request, reply) =>
     reply.type("text/javascript; charset=utf-8").send(appJs),
+  );
+  app.get("/actions.js", async (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").send(actionsJs),
   );
 
   const apiScope: FastifyPluginAsync = async (scope) => {
