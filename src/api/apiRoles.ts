@@ -43,7 +43,7 @@ function accessOf(request: FastifyRequest): RouteAccess {
 }
 
 /** "token 'bob' has role viewer; pausing a plan needs operator (or admin)". */
-export function forbiddenMessage(identity: Identity, access: RouteAccess): string {
+function forbiddenMessage(identity: Identity, access: RouteAccess): string {
   const above = access.role === "admin" ? "" : access.role === "operator" ? " (or admin)" : "";
   return `token '${identity.name}' has role ${identity.role}; ${access.doing} needs ${access.role}${above}`;
 }

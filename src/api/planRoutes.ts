@@ -53,7 +53,7 @@ const notFound = (reply: FastifyReply, planId: string) =>
  * Who the history, the report and the log name for an action: the token's name (`requireToken`
  * always sets the identity before a handler runs).
  */
-export const actorOf = (request: FastifyRequest): Actor => ({
+const actorOf = (request: FastifyRequest): Actor => ({
   name: request.identity?.name ?? "anonymous",
 });
 

@@ -207,7 +207,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         requireRole(admin, {
           role: "admin",
           action: "dashboard-write",
-          doing: "the queue dashboard's write actions (/dashboard/admin)",
+          doing: "using the queue dashboard's write actions (/dashboard/admin)",
         });
         await mountQueueDashboard(admin, { queues, readOnly: false, path: ADMIN_DASHBOARD_PATH });
       });

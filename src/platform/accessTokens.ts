@@ -41,8 +41,6 @@ export const RESERVED_TOKEN_NAMES = ["anonymous", "cli", "window", "immediate", 
 /** Letters, digits, `.`, `_`, `-` and `@`: shown in logs and histories as is. */
 export const TOKEN_NAME = /^[A-Za-z][A-Za-z0-9._@-]{0,63}$/;
 
-export const TOKEN_HASH = /^[0-9a-f]{64}$/;
-
 const sha256hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 /** What a browser's session cookie holds for `token`. */

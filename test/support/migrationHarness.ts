@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { type RunningApiServer, startApiServer } from "../../src/api/server.ts";
 import {
   type EmulatorOptions,
@@ -55,7 +55,13 @@ export interface Harness {
 export async function startHarness(
   emulatorOptions: EmulatorOptions,
   /** The account as the orchestrator sees it, and which Redis to use (default: the shared one). */
-  options: { quota?: number; maxRunningJobs?: number; redisUrl?: string } = {},
+  options: {
+    quota?: number;
+    maxRunningJobs?: number;
+    redisUrl?: string;
+    /** The orchestrators' logger (a test reading their log lines). @default silent */
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   // 36,000× makes an emulated hour 0.1 s: a 100 GiB server migrates in about that.
   const emulator = await startEmulator({ timeScale: 36_000, seed: 7, ...emulatorOptions });
@@ -77,7 +83,7 @@ export async function startHarness(
     ],
   ]);
   const daemons: Orchestrator[] = [];
-  const logger = pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" });
   return {
     emulator,
     client,
