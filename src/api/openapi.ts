@@ -45,6 +45,13 @@ const control = (summary: string, whenRefused: string, extra: object = {}) => ({
   },
 });
 
+/** One operation of the document: what `withRoles` reads, and anything else OpenAPI allows. */
+interface Operation {
+  security?: unknown[];
+  responses: object;
+  [field: string]: unknown;
+}
+
 /**
  * Each protected operation gets `x-required-role` from the server's own route table, and a 403 when
  * that role is above viewer, so the document cannot drift from what the server enforces.
@@ -52,7 +59,7 @@ const control = (summary: string, whenRefused: string, extra: object = {}) => ({
 function withRoles(
   paths: Record<string, Record<string, Operation>>,
   roleOf: (method: string, url: string) => Role,
-): object {
+): void {
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(methods)) {
       if (operation.security?.length === 0) continue;
@@ -61,14 +68,13 @@ function withRoles(
       if (role !== "viewer") Object.assign(operation.responses, { 403: forbidden(role) });
     }
   }
-  return paths;
 }
 
 export function openApiDocument(
   version: string,
   roleOf: (method: string, url: string) => Role,
 ): object {
-  return {
+  const document = {
     openapi: "3.1.0",
     info: {
       title: "smc-waves",
@@ -77,337 +83,328 @@ export function openApiDocument(
         'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and /app.js needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
     },
     security: [{ bearer: [] }],
-    paths: withRoles(paths(), roleOf),
+    paths: {
+      "/api/plans": {
+        post: {
+          summary: "Submit a wave plan (idempotent: the same plan again answers 200)",
+          parameters: [
+            {
+              name: "file",
+              in: "query",
+              schema: { type: "string" },
+              description: "Name shown in problems",
+            },
+          ],
+          requestBody: {
+            required: true,
+            description:
+              "The plan's YAML text, or JSON {yaml, file}; any other JSON or content type gets 415",
+            content: {
+              ...planBody,
+              ...json({
+                type: "object",
+                required: ["yaml"],
+                additionalProperties: false,
+                properties: {
+                  yaml: { type: "string", description: "The plan's YAML text" },
+                  file: { type: "string", description: "Name shown in problems (?file= wins)" },
+                },
+              }),
+            },
+          },
+          responses: {
+            201: { description: "Submitted", content: json(ref("SubmitResult")) },
+            200: { description: "Already submitted", content: json(ref("SubmitResult")) },
+            400: { description: "The plan is invalid", content: json(ref("Problems")) },
+            401: unauthorized,
+            409: conflict("Another plan of this name with other content exists"),
+            415: {
+              description: "Neither YAML text nor JSON {yaml, file}; the message names both",
+              content: json(ref("Error")),
+            },
+            503: redisUnavailable,
+          },
+        },
+        get: {
+          summary: "List plans",
+          responses: {
+            200: {
+              description: "Every plan",
+              content: json({
+                type: "object",
+                properties: { plans: { type: "array", items: ref("PlanSummary") } },
+              }),
+            },
+            401: unauthorized,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/plans/check": {
+        post: {
+          summary:
+            "Validate a plan and say what submitting it would warn about (sources other plans that have not ended also list), without submitting",
+          requestBody: {
+            required: true,
+            content: planBody,
+          },
+          responses: {
+            200: {
+              description: "Valid; the warnings, if any",
+              content: json({
+                type: "object",
+                properties: {
+                  valid: { const: true },
+                  warnings: { type: "array", items: ref("PlanWarning") },
+                },
+              }),
+            },
+            400: { description: "The plan is invalid", content: json(ref("Problems")) },
+            401: unauthorized,
+          },
+        },
+      },
+      "/api/plans/{id}": {
+        get: {
+          summary: "A plan with its waves and servers",
+          parameters: [planId],
+          responses: {
+            200: { description: "The plan", content: json(ref("PlanView")) },
+            401: unauthorized,
+            404: notFound,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/plans/{id}/pause": control(
+        "Start no new jobs; running ones continue",
+        "The plan is not pending or running",
+      ),
+      "/api/plans/{id}/resume": control("Resume a paused plan", "The plan is not paused"),
+      "/api/plans/{id}/retry-failed": control(
+        "Retry the failed and cancelled servers of an ended plan",
+        "The plan has not ended, or has no failed or cancelled server to retry",
+      ),
+      "/api/plans/{id}/cancel": control("Cancel a plan", "The plan has already ended", {
+        parameters: [planId, { name: "stopRunning", in: "query", schema: { type: "boolean" } }],
+        requestBody: {
+          required: false,
+          content: json({
+            type: "object",
+            properties: { stopRunning: { type: "boolean", default: false } },
+          }),
+        },
+      }),
+      "/api/plans/{id}/release": {
+        post: {
+          summary:
+            "Delete every job an ended plan left in the account (kept, stopped, failed), freeing their quota slots and sources; idempotent",
+          parameters: [planId],
+          responses: {
+            200: {
+              description: "What was deleted and what remains",
+              content: json(ref("ReleaseResult")),
+            },
+            401: unauthorized,
+            404: notFound,
+            409: { description: "The plan has not ended", content: json(ref("Error")) },
+          },
+        },
+      },
+      "/api/accounts/{account}/jobs": {
+        get: {
+          summary:
+            "Every replication job in the account, with its owner (plan and server, or none), status and age",
+          parameters: [{ name: "account", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            200: {
+              description: "The account's jobs",
+              content: json({
+                type: "object",
+                properties: {
+                  account: { type: "string" },
+                  jobs: { type: "array", items: ref("AccountJob") },
+                },
+              }),
+            },
+            401: unauthorized,
+            404: { description: "No such account", content: json(ref("Error")) },
+          },
+        },
+      },
+      "/api/plans/{id}/report": {
+        get: {
+          summary:
+            "The plan's report: one row per server, and its audit trail (who did what, when). CSV unless JSON is asked for (?format=json or Accept: application/json); JSON holds both, CSV the rows ?rows= names",
+          parameters: [
+            planId,
+            { name: "format", in: "query", schema: { enum: ["csv", "json"] } },
+            {
+              name: "rows",
+              in: "query",
+              description:
+                "CSV only: servers (one row per server) or actions (at, by, event, detail: every action a person took)",
+              schema: { enum: ["servers", "actions"], default: "servers" },
+            },
+          ],
+          responses: {
+            200: {
+              description: "The report",
+              content: {
+                "text/csv": { schema: { type: "string" } },
+                ...json({
+                  type: "object",
+                  properties: {
+                    planId: { type: "string" },
+                    servers: { type: "array", items: ref("ReportRow") },
+                    actions: { type: "array", items: ref("ActionRow") },
+                  },
+                }),
+              },
+            },
+            400: { description: "Unknown format or rows", content: json(ref("Error")) },
+            401: unauthorized,
+            404: notFound,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/quota": {
+        get: {
+          summary: "Quota use per account",
+          responses: {
+            200: {
+              description: "Every account",
+              content: json({
+                type: "object",
+                properties: { accounts: { type: "array", items: ref("QuotaView") } },
+              }),
+            },
+            401: unauthorized,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/healthz": {
+        get: {
+          summary:
+            "Liveness: 200 whenever the process serves HTTP; the body says whether Redis, SMC and the workers are up",
+          security: [],
+          responses: {
+            200: { description: "Alive (status ok or degraded)", content: json(ref("Health")) },
+          },
+        },
+      },
+      "/readyz": {
+        get: {
+          summary: "Readiness: 200 once Redis answers and the workers run, 503 until then",
+          security: [],
+          responses: {
+            200: { description: "Ready", content: json(ref("Health")) },
+            503: {
+              description: "Redis unreachable, or the workers starting or draining",
+              content: json(ref("Health")),
+            },
+          },
+        },
+      },
+      "/api/session": {
+        get: {
+          summary:
+            "Who the caller is (the token's name and role) and which actions it may take: the migration view shows those buttons only",
+          responses: {
+            200: { description: "The caller", content: json(ref("Session")) },
+            401: unauthorized,
+          },
+        },
+        post: {
+          summary:
+            "Sign a browser in: sets an HttpOnly session cookie (the token's session digest, never the token) that every protected route accepts, with the token's role",
+          security: [],
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              required: ["token"],
+              properties: { token: { type: "string" } },
+            }),
+          },
+          responses: {
+            204: { description: "Signed in; Set-Cookie: smc_waves_session" },
+            400: { description: "No token in the body", content: json(ref("Error")) },
+            401: unauthorized,
+          },
+        },
+        delete: {
+          summary: "Sign the browser out (clears the session cookie)",
+          security: [],
+          responses: { 204: { description: "Signed out" } },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics, BullMQ's queue metrics included",
+          responses: {
+            200: {
+              description:
+                "Exposition text (during a Redis outage: the counters, the last gauges and smc_waves_redis_up 0)",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+            401: unauthorized,
+          },
+        },
+      },
+      "/openapi.json": {
+        get: {
+          summary: "This description",
+          responses: {
+            200: { description: "OpenAPI 3.1", content: json({ type: "object" }) },
+            401: unauthorized,
+          },
+        },
+      },
+      "/": {
+        get: {
+          summary:
+            "The migration view (HTML; asks for the token itself). ?token= signs the browser in and redirects to /",
+          security: [],
+          parameters: [{ name: "token", in: "query", schema: { type: "string" } }],
+          responses: {
+            200: { description: "Page", content: { "text/html": { schema: { type: "string" } } } },
+            303: { description: "?token= given: redirect to / without it (cookie set if right)" },
+          },
+        },
+      },
+      "/actions.js": {
+        get: {
+          summary: "The migration view's actions (buttons, confirmations, plan upload)",
+          security: [],
+          responses: {
+            200: {
+              description: "Script",
+              content: { "text/javascript": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
+      "/app.js": {
+        get: {
+          summary: "The migration view's script",
+          security: [],
+          responses: {
+            200: {
+              description: "Script",
+              content: { "text/javascript": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
+    },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: SCHEMAS,
     },
   };
-}
-
-/** One operation of the document: what `withRoles` reads, and anything else OpenAPI allows. */
-interface Operation {
-  security?: unknown[];
-  responses: object;
-  [field: string]: unknown;
-}
-
-function paths(): Record<string, Record<string, Operation>> {
-  return {
-    "/api/plans": {
-      post: {
-        summary: "Submit a wave plan (idempotent: the same plan again answers 200)",
-        parameters: [
-          {
-            name: "file",
-            in: "query",
-            schema: { type: "string" },
-            description: "Name shown in problems",
-          },
-        ],
-        requestBody: {
-          required: true,
-          description:
-            "The plan's YAML text, or JSON {yaml, file}; any other JSON or content type gets 415",
-          content: {
-            ...planBody,
-            ...json({
-              type: "object",
-              required: ["yaml"],
-              additionalProperties: false,
-              properties: {
-                yaml: { type: "string", description: "The plan's YAML text" },
-                file: { type: "string", description: "Name shown in problems (?file= wins)" },
-              },
-            }),
-          },
-        },
-        responses: {
-          201: { description: "Submitted", content: json(ref("SubmitResult")) },
-          200: { description: "Already submitted", content: json(ref("SubmitResult")) },
-          400: { description: "The plan is invalid", content: json(ref("Problems")) },
-          401: unauthorized,
-          409: conflict("Another plan of this name with other content exists"),
-          415: {
-            description: "Neither YAML text nor JSON {yaml, file}; the message names both",
-            content: json(ref("Error")),
-          },
-          503: redisUnavailable,
-        },
-      },
-      get: {
-        summary: "List plans",
-        responses: {
-          200: {
-            description: "Every plan",
-            content: json({
-              type: "object",
-              properties: { plans: { type: "array", items: ref("PlanSummary") } },
-            }),
-          },
-          401: unauthorized,
-          503: redisUnavailable,
-        },
-      },
-    },
-    "/api/plans/check": {
-      post: {
-        summary:
-          "Validate a plan and say what submitting it would warn about (sources other plans that have not ended also list), without submitting",
-        requestBody: {
-          required: true,
-          content: planBody,
-        },
-        responses: {
-          200: {
-            description: "Valid; the warnings, if any",
-            content: json({
-              type: "object",
-              properties: {
-                valid: { const: true },
-                warnings: { type: "array", items: ref("PlanWarning") },
-              },
-            }),
-          },
-          400: { description: "The plan is invalid", content: json(ref("Problems")) },
-          401: unauthorized,
-        },
-      },
-    },
-    "/api/plans/{id}": {
-      get: {
-        summary: "A plan with its waves and servers",
-        parameters: [planId],
-        responses: {
-          200: { description: "The plan", content: json(ref("PlanView")) },
-          401: unauthorized,
-          404: notFound,
-          503: redisUnavailable,
-        },
-      },
-    },
-    "/api/plans/{id}/pause": control(
-      "Start no new jobs; running ones continue",
-      "The plan is not pending or running",
-    ),
-    "/api/plans/{id}/resume": control("Resume a paused plan", "The plan is not paused"),
-    "/api/plans/{id}/retry-failed": control(
-      "Retry the failed and cancelled servers of an ended plan",
-      "The plan has not ended, or has no failed or cancelled server to retry",
-    ),
-    "/api/plans/{id}/cancel": control("Cancel a plan", "The plan has already ended", {
-      parameters: [planId, { name: "stopRunning", in: "query", schema: { type: "boolean" } }],
-      requestBody: {
-        required: false,
-        content: json({
-          type: "object",
-          properties: { stopRunning: { type: "boolean", default: false } },
-        }),
-      },
-    }),
-    "/api/plans/{id}/release": {
-      post: {
-        summary:
-          "Delete every job an ended plan left in the account (kept, stopped, failed), freeing their quota slots and sources; idempotent",
-        parameters: [planId],
-        responses: {
-          200: {
-            description: "What was deleted and what remains",
-            content: json(ref("ReleaseResult")),
-          },
-          401: unauthorized,
-          404: notFound,
-          409: { description: "The plan has not ended", content: json(ref("Error")) },
-        },
-      },
-    },
-    "/api/accounts/{account}/jobs": {
-      get: {
-        summary:
-          "Every replication job in the account, with its owner (plan and server, or none), status and age",
-        parameters: [{ name: "account", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          200: {
-            description: "The account's jobs",
-            content: json({
-              type: "object",
-              properties: {
-                account: { type: "string" },
-                jobs: { type: "array", items: ref("AccountJob") },
-              },
-            }),
-          },
-          401: unauthorized,
-          404: { description: "No such account", content: json(ref("Error")) },
-        },
-      },
-    },
-    "/api/plans/{id}/report": {
-      get: {
-        summary:
-          "The plan's report: one row per server, and its audit trail (who did what, when). CSV unless JSON is asked for (?format=json or Accept: application/json); JSON holds both, CSV the rows ?rows= names",
-        parameters: [
-          planId,
-          { name: "format", in: "query", schema: { enum: ["csv", "json"] } },
-          {
-            name: "rows",
-            in: "query",
-            description:
-              "CSV only: servers (one row per server) or actions (at, by, event, detail: every action a person took)",
-            schema: { enum: ["servers", "actions"], default: "servers" },
-          },
-        ],
-        responses: {
-          200: {
-            description: "The report",
-            content: {
-              "text/csv": { schema: { type: "string" } },
-              ...json({
-                type: "object",
-                properties: {
-                  planId: { type: "string" },
-                  servers: { type: "array", items: ref("ReportRow") },
-                  actions: { type: "array", items: ref("ActionRow") },
-                },
-              }),
-            },
-          },
-          400: { description: "Unknown format or rows", content: json(ref("Error")) },
-          401: unauthorized,
-          404: notFound,
-          503: redisUnavailable,
-        },
-      },
-    },
-    "/api/quota": {
-      get: {
-        summary: "Quota use per account",
-        responses: {
-          200: {
-            description: "Every account",
-            content: json({
-              type: "object",
-              properties: { accounts: { type: "array", items: ref("QuotaView") } },
-            }),
-          },
-          401: unauthorized,
-          503: redisUnavailable,
-        },
-      },
-    },
-    "/healthz": {
-      get: {
-        summary:
-          "Liveness: 200 whenever the process serves HTTP; the body says whether Redis, SMC and the workers are up",
-        security: [],
-        responses: {
-          200: { description: "Alive (status ok or degraded)", content: json(ref("Health")) },
-        },
-      },
-    },
-    "/readyz": {
-      get: {
-        summary: "Readiness: 200 once Redis answers and the workers run, 503 until then",
-        security: [],
-        responses: {
-          200: { description: "Ready", content: json(ref("Health")) },
-          503: {
-            description: "Redis unreachable, or the workers starting or draining",
-            content: json(ref("Health")),
-          },
-        },
-      },
-    },
-    "/api/session": {
-      get: {
-        summary:
-          "Who the caller is (the token's name and role) and which actions it may take: the migration view shows those buttons only",
-        responses: {
-          200: { description: "The caller", content: json(ref("Session")) },
-          401: unauthorized,
-        },
-      },
-      post: {
-        summary:
-          "Sign a browser in: sets an HttpOnly session cookie (the token's session digest, never the token) that every protected route accepts, with the token's role",
-        security: [],
-        requestBody: {
-          required: true,
-          content: json({
-            type: "object",
-            required: ["token"],
-            properties: { token: { type: "string" } },
-          }),
-        },
-        responses: {
-          204: { description: "Signed in; Set-Cookie: smc_waves_session" },
-          400: { description: "No token in the body", content: json(ref("Error")) },
-          401: unauthorized,
-        },
-      },
-      delete: {
-        summary: "Sign the browser out (clears the session cookie)",
-        security: [],
-        responses: { 204: { description: "Signed out" } },
-      },
-    },
-    "/metrics": {
-      get: {
-        summary: "Prometheus metrics, BullMQ's queue metrics included",
-        responses: {
-          200: {
-            description:
-              "Exposition text (during a Redis outage: the counters, the last gauges and smc_waves_redis_up 0)",
-            content: { "text/plain": { schema: { type: "string" } } },
-          },
-          401: unauthorized,
-        },
-      },
-    },
-    "/openapi.json": {
-      get: {
-        summary: "This description",
-        responses: {
-          200: { description: "OpenAPI 3.1", content: json({ type: "object" }) },
-          401: unauthorized,
-        },
-      },
-    },
-    "/": {
-      get: {
-        summary:
-          "The migration view (HTML; asks for the token itself). ?token= signs the browser in and redirects to /",
-        security: [],
-        parameters: [{ name: "token", in: "query", schema: { type: "string" } }],
-        responses: {
-          200: { description: "Page", content: { "text/html": { schema: { type: "string" } } } },
-          303: { description: "?token= given: redirect to / without it (cookie set if right)" },
-        },
-      },
-    },
-    "/actions.js": {
-      get: {
-        summary: "The migration view's actions (buttons, confirmations, plan upload)",
-        security: [],
-        responses: {
-          200: {
-            description: "Script",
-            content: { "text/javascript": { schema: { type: "string" } } },
-          },
-        },
-      },
-    },
-    "/app.js": {
-      get: {
-        summary: "The migration view's script",
-        security: [],
-        responses: {
-          200: {
-            description: "Script",
-            content: { "text/javascript": { schema: { type: "string" } } },
-          },
-        },
-      },
-    },
-  };
+  withRoles(document.paths, roleOf);
+  return document;
 }
