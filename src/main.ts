@@ -52,7 +52,7 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger, emulator } = options;
   const startedAt = Date.now();
-  if (options.http !== false) assertSafeBind(config.http.host, config.http.token);
+  if (options.http !== false) assertSafeBind(config.http.host, config.http.tokens);
   const events = new MigrationEvents();
   const accounts = await buildAccounts(options, events);
   const stopLogging = logMigrationEvents(events, logger);
@@ -117,7 +117,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         redis: redisHealth,
         dashboardReadOnly: config.http.dashboardReadOnly,
         now: () => (emulator?.clock ?? Date).now(),
-        ...(config.http.token ? { token: config.http.token } : {}),
+        tokens: config.http.tokens,
         health: createHealthCheck({
           redis: () => redisHealth.state,
           workers: () => workersStatus,

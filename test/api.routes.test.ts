@@ -5,6 +5,7 @@ import { createHealthCheck } from "../src/api/healthCheck.ts";
 import { type RunningApiServer, startApiServer } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { PlanSummary, PlanView } from "../src/orchestrator/views.ts";
+import { envAccessToken } from "../src/platform/accessTokens.ts";
 import type { SourceServer } from "../src/smc/types.ts";
 import { type Harness, startHarness } from "./support/migrationHarness.ts";
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
       clients: [harness.client],
       now: Date.now,
     }),
-    token: TOKEN,
+    tokens: [envAccessToken(TOKEN)],
     dashboardReadOnly: true,
     logger: pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" }),
     now: Date.now,

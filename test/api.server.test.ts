@@ -11,6 +11,7 @@ import {
   startApiServer,
 } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
+import { envAccessToken } from "../src/platform/accessTokens.ts";
 import { SmcClient } from "../src/smc/client.ts";
 import { type Harness, startHarness } from "./support/migrationHarness.ts";
 
@@ -36,7 +37,7 @@ function options(overrides: Partial<ApiServerOptions> = {}): ApiServerOptions {
       now: Date.now,
       cacheMs: 0,
     }),
-    token: TOKEN,
+    tokens: [envAccessToken(TOKEN)],
     dashboardReadOnly: true,
     logger,
     now: Date.now,
@@ -128,6 +129,7 @@ describe("auth", () => {
     expect(open.sort()).toEqual([
       "delete /api/session",
       "get /",
+      "get /actions.js",
       "get /app.js",
       "get /healthz",
       "get /readyz",
@@ -141,6 +143,9 @@ describe("auth", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(await page.text()).toContain('<script src="/app.js"></script>');
+    const actions = await fetch(`${api.url}/actions.js`);
+    expect(actions.headers.get("content-type")).toContain("text/javascript");
+    expect(await actions.text()).toContain("/api/session");
     const script = await fetch(`${api.url}/app.js`);
     expect(script.headers.get("content-type")).toContain("text/javascript");
     expect(await script.text()).toContain("/api/plans");
@@ -148,15 +153,15 @@ describe("auth", () => {
 
   it("refuses to listen beyond loopback without a token", async () => {
     await expect(
-      startApiServer({ ...options({ token: undefined }), host: "0.0.0.0", port: 0 }),
+      startApiServer({ ...options({ tokens: [] }), host: "0.0.0.0", port: 0 }),
     ).rejects.toThrow(UnsafeBindError);
     await expect(
-      startApiServer({ ...options({ token: undefined }), host: "0.0.0.0", port: 0 }),
+      startApiServer({ ...options({ tokens: [] }), host: "0.0.0.0", port: 0 }),
     ).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without an API token.*SMC_WAVES_API_TOKEN/);
   });
 
   it("is open when no token is configured (buildApiServer, listening on its own)", async () => {
-    const app = await buildApiServer(options({ token: undefined }));
+    const app = await buildApiServer(options({ tokens: [] }));
     try {
       const url = await app.listen({ host: "127.0.0.1", port: 0 });
       expect((await fetch(`${url}/api/plans`)).status).toBe(200);
@@ -289,12 +294,20 @@ describe("queue dashboard", () => {
     expect(await extraQueue.getJob(job.id ?? "")).toBeDefined();
   });
 
-  it("allows mutations when dashboardReadOnly is false", async () => {
+  it("allows an admin's mutations at /dashboard/admin when dashboardReadOnly is false; /dashboard stays read-only", async () => {
     const writable = await startExtra({ dashboardReadOnly: false });
-    const pause = await fetch(`${writable.url}/dashboard/api/queues/${extraQueue.name}/pause`, {
+    const readOnly = await fetch(`${writable.url}/dashboard/api/queues/${extraQueue.name}/pause`, {
       method: "PUT",
       headers: auth,
     });
+    expect(readOnly.status).toBe(405);
+    expect(await extraQueue.isPaused()).toBe(false);
+    const admin = await fetch(`${writable.url}/dashboard/admin`, { headers: auth });
+    expect(await admin.text()).toContain("smc-waves queues (admin)");
+    const pause = await fetch(
+      `${writable.url}/dashboard/admin/api/queues/${extraQueue.name}/pause`,
+      { method: "PUT", headers: auth },
+    );
     expect(pause.status).toBe(200);
     expect(await extraQueue.isPaused()).toBe(true);
     await extraQueue.resume();

@@ -128,7 +128,7 @@ describe("plan commands over the HTTP API", () => {
 
     const refused = await cli(["status"], { SMC_WAVES_API_TOKEN: "wrong-token-wrong-token" });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain("not its token");
+    expect(refused.stderr).toContain("SMC_WAVES_API_TOKEN is not one of its tokens");
     expect(refused.stderr).not.toContain("wrong-token-wrong-token");
 
     const ended = await cli(["pause", "cli-ok"]);

@@ -68,7 +68,7 @@ describe("smc-waves daemon as a service", () => {
     });
     expect(await daemon.exited()).toBe(1);
     expect(daemon.output()).toContain(
-      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and SMC_WAVES_API_TOKEN is not set',
+      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and the API has no token (SMC_WAVES_API_TOKEN is not set and http.tokens is empty)',
     );
     expect(daemon.output()).not.toMatch(STACK_LINE);
     expect(emulator.stats().calls).toBe(0);

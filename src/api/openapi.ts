@@ -1,3 +1,4 @@
+import type { Role } from "../platform/accessTokens.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
 
@@ -12,6 +13,10 @@ const json = (schema: object) => ({ "application/json": { schema } });
 const planId = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const notFound = { description: "No plan has this id", content: json(ref("Error")) };
 const unauthorized = { description: "Missing or wrong bearer token", content: json(ref("Error")) };
+const forbidden = (role: Role) => ({
+  description: `The token's role is below ${role} (error "forbidden"; the message names the token, its role and the role needed)`,
+  content: json(ref("Error")),
+});
 /** Every route that reads or writes Redis answers this while the daemon's Redis does not answer. */
 const redisUnavailable = {
   description:
@@ -40,14 +45,42 @@ const control = (summary: string, whenRefused: string, extra: object = {}) => ({
   },
 });
 
-export function openApiDocument(version: string): object {
-  return {
+/** One operation of the document: what `withRoles` reads, and anything else OpenAPI allows. */
+interface Operation {
+  security?: unknown[];
+  responses: object;
+  [field: string]: unknown;
+}
+
+/**
+ * Each protected operation gets `x-required-role` from the server's own route table, and a 403 when
+ * that role is above viewer, so the document cannot drift from what the server enforces.
+ */
+function withRoles(
+  paths: Record<string, Record<string, Operation>>,
+  roleOf: (method: string, url: string) => Role,
+): void {
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      if (operation.security?.length === 0) continue;
+      const role = roleOf(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ":$1"));
+      Object.assign(operation, { "x-required-role": role });
+      if (role !== "viewer") Object.assign(operation.responses, { 403: forbidden(role) });
+    }
+  }
+}
+
+export function openApiDocument(
+  version: string,
+  roleOf: (method: string, url: string) => Role,
+): object {
+  const document = {
     openapi: "3.1.0",
     info: {
       title: "smc-waves",
       version,
       description:
-        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, /api/session, / and /app.js needs `Authorization: Bearer <SMC_WAVES_API_TOKEN>` (or the session cookie /api/session sets) when the daemon has a token. While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
+        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and /app.js needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -202,8 +235,18 @@ export function openApiDocument(version: string): object {
       "/api/plans/{id}/report": {
         get: {
           summary:
-            "Per-server report, CSV unless JSON is asked for (?format=json or Accept: application/json)",
-          parameters: [planId, { name: "format", in: "query", schema: { enum: ["csv", "json"] } }],
+            "The plan's report: one row per server, and its audit trail (who did what, when). CSV unless JSON is asked for (?format=json or Accept: application/json); JSON holds both, CSV the rows ?rows= names",
+          parameters: [
+            planId,
+            { name: "format", in: "query", schema: { enum: ["csv", "json"] } },
+            {
+              name: "rows",
+              in: "query",
+              description:
+                "CSV only: servers (one row per server) or actions (at, by, event, detail: every action a person took)",
+              schema: { enum: ["servers", "actions"], default: "servers" },
+            },
+          ],
           responses: {
             200: {
               description: "The report",
@@ -214,11 +257,12 @@ export function openApiDocument(version: string): object {
                   properties: {
                     planId: { type: "string" },
                     servers: { type: "array", items: ref("ReportRow") },
+                    actions: { type: "array", items: ref("ActionRow") },
                   },
                 }),
               },
             },
-            400: { description: "Unknown format", content: json(ref("Error")) },
+            400: { description: "Unknown format or rows", content: json(ref("Error")) },
             401: unauthorized,
             404: notFound,
             503: redisUnavailable,
@@ -265,9 +309,17 @@ export function openApiDocument(version: string): object {
         },
       },
       "/api/session": {
+        get: {
+          summary:
+            "Who the caller is (the token's name and role) and which actions it may take: the migration view shows those buttons only",
+          responses: {
+            200: { description: "The caller", content: json(ref("Session")) },
+            401: unauthorized,
+          },
+        },
         post: {
           summary:
-            "Sign a browser in: sets an HttpOnly session cookie (a digest of the token) that every protected route accepts",
+            "Sign a browser in: sets an HttpOnly session cookie (the token's session digest, never the token) that every protected route accepts, with the token's role",
           security: [],
           requestBody: {
             required: true,
@@ -323,6 +375,18 @@ export function openApiDocument(version: string): object {
           },
         },
       },
+      "/actions.js": {
+        get: {
+          summary: "The migration view's actions (buttons, confirmations, plan upload)",
+          security: [],
+          responses: {
+            200: {
+              description: "Script",
+              content: { "text/javascript": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
       "/app.js": {
         get: {
           summary: "The migration view's script",
@@ -341,4 +405,6 @@ export function openApiDocument(version: string): object {
       schemas: SCHEMAS,
     },
   };
+  withRoles(document.paths, roleOf);
+  return document;
 }

@@ -1,4 +1,5 @@
 import { PLAN_STATUSES, SERVER_STATUSES, WAVE_STATUSES } from "../lifecycle/statuses.ts";
+import { ROLES } from "../platform/accessTokens.ts";
 import { REPORT_COLUMNS } from "./planReport.ts";
 
 /** The OpenAPI document's component schemas: what the API answers, as views.ts types it. */
@@ -216,6 +217,34 @@ export const SCHEMAS = {
     properties: Object.fromEntries(
       REPORT_COLUMNS.map((c) => [c, c === "attempts" ? { type: "integer" } : { type: "string" }]),
     ),
+  },
+  ActionRow: {
+    type: "object",
+    required: ["at", "by", "event", "detail"],
+    properties: {
+      at: { type: "string", format: "date-time" },
+      by: { type: "string", description: "The token's name" },
+      event: { type: "string", description: "plan:paused, plan:cancelling, wave:approved, …" },
+      detail: { type: "string" },
+    },
+  },
+  Session: {
+    type: "object",
+    required: ["name", "role", "open", "actions", "dashboard"],
+    properties: {
+      name: { type: "string", description: 'The token\'s name ("anonymous" on an open daemon)' },
+      role: { enum: [...ROLES] },
+      open: { type: "boolean", description: "The daemon has no token (loopback only)" },
+      actions: {
+        type: "array",
+        items: { type: "string" },
+        description: "What this caller may do: submit, pause, resume, cancel, retry-failed, …",
+      },
+      dashboard: {
+        type: "string",
+        description: "The queue dashboard to link to: /dashboard/admin for admins when writable",
+      },
+    },
   },
   QuotaView: {
     type: "object",

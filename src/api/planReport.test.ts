@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlanView, ServerView } from "../orchestrator/views.ts";
-import { reportCsv, reportRows } from "./planReport.ts";
+import { actionsCsv, reportActions, reportCsv, reportRows } from "./planReport.ts";
 
 const counts = {
   pending: 0,
@@ -105,6 +105,35 @@ describe("plan report", () => {
         "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,Job.Finished: image m-1,,onFinish is keep: job j-1 (Finished) stays in the account",
         ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line",,',
         ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")",,',
+        "",
+      ].join("\r\n"),
+    );
+  });
+});
+
+describe("reportActions and actionsCsv", () => {
+  it("lists only what people did, oldest first, in ISO time, with the CSV formula guard", () => {
+    const audited: PlanView = {
+      ...plan,
+      history: [
+        { at: Date.UTC(2026, 0, 1), event: "plan:submitted", by: "otto" },
+        { at: Date.UTC(2026, 0, 1, 0, 1), event: "plan:running" },
+        { at: Date.UTC(2026, 0, 1, 0, 2), event: "wave:approved", by: "ada", detail: "wave w1" },
+        { at: Date.UTC(2026, 0, 1, 0, 3), event: "plan:released", by: "ada", detail: "=1+1, two" },
+      ],
+    };
+    const rows = reportActions(audited);
+    expect(rows).toEqual([
+      { at: "2026-01-01T00:00:00.000Z", by: "otto", event: "plan:submitted", detail: "" },
+      { at: "2026-01-01T00:02:00.000Z", by: "ada", event: "wave:approved", detail: "wave w1" },
+      { at: "2026-01-01T00:03:00.000Z", by: "ada", event: "plan:released", detail: "=1+1, two" },
+    ]);
+    expect(actionsCsv(rows)).toBe(
+      [
+        "at,by,event,detail",
+        "2026-01-01T00:00:00.000Z,otto,plan:submitted,",
+        "2026-01-01T00:02:00.000Z,ada,wave:approved,wave w1",
+        `2026-01-01T00:03:00.000Z,ada,plan:released,"'=1+1, two"`,
         "",
       ].join("\r\n"),
     );

@@ -58,17 +58,50 @@ export function reportRows(plan: PlanView): ReportRow[] {
   );
 }
 
+/** One thing a person did to the plan (submit, pause, resume, cancel, retry, release, approve, cut over). */
+export interface ActionRow {
+  /** ISO 8601 UTC. */
+  at: string;
+  /** The token's name (`admin` for SMC_WAVES_API_TOKEN, `anonymous` on an open daemon). */
+  by: string;
+  /** What it did, as the plan's history names it: `plan:paused`, `plan:cancelling`, `wave:approved`. */
+  event: string;
+  detail: string;
+}
+
+const ACTION_COLUMNS: ReadonlyArray<keyof ActionRow> = ["at", "by", "event", "detail"];
+
+/** The plan's audit trail: every entry of its history that names who did it, oldest first. */
+export function reportActions(plan: PlanView): ActionRow[] {
+  return plan.history
+    .filter((entry) => entry.by !== undefined)
+    .map((entry) => ({
+      at: iso(entry.at),
+      by: entry.by ?? "",
+      event: entry.event,
+      detail: entry.detail ?? "",
+    }));
+}
+
 /**
  * RFC 4180 CSV (CRLF lines, quotes doubled). Text that a spreadsheet would run as a formula (starting
  * with `=`, `+`, `-`, `@`) gets a leading `'`: error messages come from a remote service.
  */
-export function reportCsv(rows: readonly ReportRow[]): string {
-  const cell = (value: string | number) => {
+function toCsv<Row extends object>(
+  columns: ReadonlyArray<keyof Row & string>,
+  rows: readonly Row[],
+): string {
+  const cell = (value: unknown) => {
     if (typeof value === "number") return String(value);
-    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    const text = String(value ?? "");
+    const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const lines = [REPORT_COLUMNS.join(",")];
-  for (const row of rows) lines.push(REPORT_COLUMNS.map((column) => cell(row[column])).join(","));
+  const lines = [columns.join(",")];
+  for (const row of rows) lines.push(columns.map((column) => cell(row[column])).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
+
+export const reportCsv = (rows: readonly ReportRow[]): string => toCsv(REPORT_COLUMNS, rows);
+
+export const actionsCsv = (rows: readonly ActionRow[]): string => toCsv(ACTION_COLUMNS, rows);

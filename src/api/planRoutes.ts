@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { PlanConflictError, PlanStateError } from "../orchestrator/migrations.ts";
-import type { Migrations, PlanSummary } from "../orchestrator/views.ts";
+import type { Actor, Migrations, PlanSummary } from "../orchestrator/views.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
-import { reportCsv, reportRows } from "./planReport.ts";
+import { needs } from "./apiRoles.ts";
+import { actionsCsv, reportActions, reportCsv, reportRows } from "./planReport.ts";
 
 /** Content types a plan may be posted as with the plan's YAML text as the body. */
 export const PLAN_CONTENT_TYPES = [
@@ -47,6 +48,14 @@ export interface PlanRoutesOptions {
 
 const notFound = (reply: FastifyReply, planId: string) =>
   reply.code(404).send({ error: "not_found", message: `There is no plan with id "${planId}".` });
+
+/**
+ * Who the history, the report and the log name for an action: the token's name (`requireToken`
+ * always sets the identity before a handler runs).
+ */
+const actorOf = (request: FastifyRequest): Actor => ({
+  name: request.identity?.name ?? "anonymous",
+});
 
 /** Errors that mean "not in this state" rather than "broken": the client can act on them. */
 const isConflict = (error: unknown): error is Error =>
@@ -93,26 +102,34 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
   };
 
   // What submitting would warn about (sources other plans also list), without submitting.
-  app.post<{ Querystring: { file?: string } }>("/api/plans/check", async (request, reply) => {
-    const plan = compile(request, reply);
-    if (!plan) return reply;
-    return { valid: true, warnings: await migrations.check(plan) };
-  });
+  app.post<{ Querystring: { file?: string } }>(
+    "/api/plans/check",
+    needs("viewer", "check", "checking a plan"),
+    async (request, reply) => {
+      const plan = compile(request, reply);
+      if (!plan) return reply;
+      return { valid: true, warnings: await migrations.check(plan) };
+    },
+  );
 
-  app.post<{ Querystring: { file?: string } }>("/api/plans", async (request, reply) => {
-    const plan = compile(request, reply);
-    if (!plan) return reply;
-    try {
-      const result = await migrations.submit(plan);
-      return reply
-        .code(result.created ? 201 : 200)
-        .header("location", `/api/plans/${encodeURIComponent(result.planId)}`)
-        .send(result);
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      return reply.code(409).send({ error: "conflict", message: error.message });
-    }
-  });
+  app.post<{ Querystring: { file?: string } }>(
+    "/api/plans",
+    needs("operator", "submit", "submitting a plan"),
+    async (request, reply) => {
+      const plan = compile(request, reply);
+      if (!plan) return reply;
+      try {
+        const result = await migrations.submit(plan, actorOf(request));
+        return reply
+          .code(result.created ? 201 : 200)
+          .header("location", `/api/plans/${encodeURIComponent(result.planId)}`)
+          .send(result);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        return reply.code(409).send({ error: "conflict", message: error.message });
+      }
+    },
+  );
 
   app.get("/api/plans", async () => ({ plans: await migrations.listPlans() }));
 
@@ -123,17 +140,25 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
 
   const control = (
     action: string,
+    doing: string,
     run: (
       planId: string,
       body: unknown,
       query: Record<string, string | undefined>,
+      actor: Actor,
     ) => Promise<PlanSummary | undefined>,
   ) =>
     app.post<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
       `/api/plans/:id/${action}`,
+      needs("operator", action, doing),
       async (request, reply) => {
         try {
-          const summary = await run(request.params.id, request.body, request.query);
+          const summary = await run(
+            request.params.id,
+            request.body,
+            request.query,
+            actorOf(request),
+          );
           return summary ?? notFound(reply, request.params.id);
         } catch (error) {
           if (!isConflict(error)) throw error;
@@ -141,22 +166,28 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
         }
       },
     );
-  control("pause", (id) => migrations.pause(id));
-  control("resume", (id) => migrations.resume(id));
-  control("retry-failed", (id) => migrations.retryFailed(id));
-  control("cancel", (id, body, query) =>
-    migrations.cancel(id, { stopRunning: stopRunning(body, query) }),
+  control("pause", "pausing a plan", (id, _body, _query, actor) => migrations.pause(id, actor));
+  control("resume", "resuming a plan", (id, _body, _query, actor) => migrations.resume(id, actor));
+  control("retry-failed", "retrying a plan's failed servers", (id, _body, _query, actor) =>
+    migrations.retryFailed(id, actor),
+  );
+  control("cancel", "cancelling a plan", (id, body, query, actor) =>
+    migrations.cancel(id, { stopRunning: stopRunning(body, query) }, actor),
   );
 
-  app.post<{ Params: { id: string } }>("/api/plans/:id/release", async (request, reply) => {
-    try {
-      const result = await migrations.release(request.params.id);
-      return result ?? notFound(reply, request.params.id);
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      return reply.code(409).send({ error: "conflict", message: error.message });
-    }
-  });
+  app.post<{ Params: { id: string } }>(
+    "/api/plans/:id/release",
+    needs("operator", "release", "releasing the jobs a plan left"),
+    async (request, reply) => {
+      try {
+        const result = await migrations.release(request.params.id, actorOf(request));
+        return result ?? notFound(reply, request.params.id);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        return reply.code(409).send({ error: "conflict", message: error.message });
+      }
+    },
+  );
 
   app.get<{ Params: { account: string } }>(
     "/api/accounts/:account/jobs",
@@ -170,7 +201,7 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { format?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { format?: string; rows?: string } }>(
     "/api/plans/:id/report",
     async (request, reply) => {
       const format = request.query.format ?? (prefersJson(request.headers.accept) ? "json" : "csv");
@@ -180,17 +211,23 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
           message: `format must be "csv" or "json", got "${format}"`,
         });
       }
+      const of = request.query.rows ?? "servers";
+      if (of !== "servers" && of !== "actions") {
+        return reply.code(400).send({
+          error: "bad_request",
+          message: `rows must be "servers" (one row per server) or "actions" (who did what, when), got "${of}"`,
+        });
+      }
       const plan = await migrations.getPlan(request.params.id);
       if (!plan) return notFound(reply, request.params.id);
-      const rows = reportRows(plan);
-      if (format === "json") return { planId: plan.id, servers: rows };
+      if (format === "json") {
+        return { planId: plan.id, servers: reportRows(plan), actions: reportActions(plan) };
+      }
+      const name = `${plan.id.replace(/[^\w.-]/g, "_")}-${of === "actions" ? "actions" : "report"}.csv`;
       return reply
         .type("text/csv; charset=utf-8")
-        .header(
-          "content-disposition",
-          `attachment; filename="${plan.id.replace(/[^\w.-]/g, "_")}-report.csv"`,
-        )
-        .send(reportCsv(rows));
+        .header("content-disposition", `attachment; filename="${name}"`)
+        .send(of === "actions" ? actionsCsv(reportActions(plan)) : reportCsv(reportRows(plan)));
     },
   );
 

@@ -3,7 +3,11 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
-import { DASHBOARD_PATH } from "./apiAuth.ts";
+
+/** The queue dashboard, read-only for every role. */
+export const DASHBOARD_PATH = "/dashboard";
+/** The same dashboard with its write actions, for admins, when `http.dashboardReadOnly` is false. */
+export const ADMIN_DASHBOARD_PATH = "/dashboard/admin";
 
 /** Keys whose values the dashboard never shows, whatever a job's data holds. */
 const SECRET_KEY = /secret|securitytoken|signature|password|authorization|token$/i;
@@ -33,15 +37,15 @@ function readableName(job: { name?: string; data?: unknown }): string {
 }
 
 /**
- * Mounts bull-board at `/dashboard` on `scope` (which carries the auth hook). Read-only mode is
- * enforced by bull-board's server: a mutating request gets 405.
+ * Mounts bull-board at `path` on `scope` (which carries the auth and role hooks). Read-only mode is
+ * enforced by bull-board's server: a mutating request gets 405, and its pages show no write buttons.
  */
 export async function mountQueueDashboard(
   scope: FastifyInstance,
-  options: { queues: readonly Queue[]; readOnly: boolean },
+  options: { queues: readonly Queue[]; readOnly: boolean; path: string },
 ): Promise<void> {
   const serverAdapter = new FastifyAdapter();
-  serverAdapter.setBasePath(DASHBOARD_PATH);
+  serverAdapter.setBasePath(options.path);
   createBullBoard({
     queues: options.queues.map((queue) => {
       const adapter = new BullMQAdapter(queue, { readOnlyMode: options.readOnly });
@@ -51,7 +55,9 @@ export async function mountQueueDashboard(
       return adapter;
     }),
     serverAdapter,
-    options: { uiConfig: { boardTitle: "smc-waves queues" } },
+    options: {
+      uiConfig: { boardTitle: options.readOnly ? "smc-waves queues" : "smc-waves queues (admin)" },
+    },
   });
-  await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  await scope.register(serverAdapter.registerPlugin(), { prefix: options.path });
 }

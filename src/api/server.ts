@@ -9,20 +9,22 @@ import Fastify, {
 import type { Logger } from "pino";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Migrations } from "../orchestrator/views.ts";
+import { type AccessToken, roleAllows } from "../platform/accessTokens.ts";
 import type { MigrationEvents } from "../platform/events.ts";
 import { RedisUnreachableError } from "../platform/redisHealth.ts";
 import {
+  accessCheck,
   assertSafeBind,
   enterWithToken,
   requireToken,
   sessionRoutes,
-  tokenCheck,
 } from "./apiAuth.ts";
+import { collectAccess, requireRole, requireRoles } from "./apiRoles.ts";
 import type { HealthReport } from "./healthCheck.ts";
 import { createMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { planRoutes, UNSUPPORTED_PLAN_TYPE } from "./planRoutes.ts";
-import { mountQueueDashboard } from "./queueDashboard.ts";
+import { ADMIN_DASHBOARD_PATH, DASHBOARD_PATH, mountQueueDashboard } from "./queueDashboard.ts";
 import { guardMigrations, type RedisGate } from "./redisGate.ts";
 
 export interface ApiServerOptions {
@@ -37,9 +39,15 @@ export interface ApiServerOptions {
    * at once (and a request caught by an outage within about a second). Absent: no gate (tests).
    */
   redis?: RedisGate;
-  /** Bearer token every route but the probes, the session route and the page shell requires; none means open. */
-  token?: string;
-  /** bull-board refuses mutations when true. */
+  /**
+   * The tokens every route but the probes, the session route and the page shell requires, each with
+   * its role; none means open (every caller an admin named `anonymous`: loopback only).
+   */
+  tokens?: readonly AccessToken[];
+  /**
+   * True: nobody retries, removes or pauses BullMQ jobs from the queue dashboard. False: admins may,
+   * at /dashboard/admin; /dashboard stays read-only for everyone.
+   */
   dashboardReadOnly: boolean;
   logger: Logger;
   /** Epoch ms, for validating submitted plans. */
@@ -55,10 +63,12 @@ const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'";
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { queues, events, health, logger, now, redis } = options;
   const migrations = redis ? guardMigrations(options.migrations, redis) : options.migrations;
-  const check = options.token ? tokenCheck(options.token) : undefined;
-  const [indexHtml, appJs] = await Promise.all([
+  const tokens = options.tokens ?? [];
+  const check = accessCheck(tokens);
+  const [indexHtml, appJs, actionsJs] = await Promise.all([
     readFile(new URL("index.html", WEB), "utf8"),
     readFile(new URL("app.js", WEB), "utf8"),
+    readFile(new URL("actions.js", WEB), "utf8"),
   ]);
 
   // Typed as fastify's base logger so the app is a plain FastifyInstance for route modules.
@@ -69,6 +79,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 6 * 1024 * 1024,
   });
+  // Before any route is added: the roles `GET /api/session` and the OpenAPI document tell about.
+  const access = collectAccess(app);
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof RedisUnreachableError) {
@@ -144,27 +156,62 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.get("/app.js", async (_request, reply) =>
     reply.type("text/javascript; charset=utf-8").send(appJs),
   );
+  app.get("/actions.js", async (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").send(actionsJs),
+  );
 
   const apiScope: FastifyPluginAsync = async (scope) => {
     requireToken(scope, check, false);
+    requireRoles(scope);
+    // Who the caller is and what it may do, so the view shows the buttons it may use and no other.
+    scope.get("/api/session", async (request) => {
+      const identity = request.identity ?? { name: "anonymous", role: "admin" as const };
+      return {
+        name: identity.name,
+        role: identity.role,
+        open: check === undefined,
+        actions: access
+          .actions()
+          .filter((action) => roleAllows(identity.role, action.role))
+          .map((action) => action.action)
+          .sort(),
+        dashboard:
+          !options.dashboardReadOnly && roleAllows(identity.role, "admin")
+            ? ADMIN_DASHBOARD_PATH
+            : DASHBOARD_PATH,
+      };
+    });
     await scope.register(planRoutes, { migrations, now });
     scope.get("/metrics", async (_request, reply) =>
       reply.type(metrics.contentType).send(await metrics.text()),
     );
-    const document = openApiDocument(packageJson.version);
+    const document = openApiDocument(packageJson.version, access.roleOf);
     scope.get("/openapi.json", async () => document);
   };
   await app.register(apiScope);
 
   const dashboardScope: FastifyPluginAsync = async (scope) => {
     requireToken(scope, check, true);
+    requireRoles(scope);
     // bull-board reads the queues itself: while Redis is away it gets the same 503 as the API.
     if (redis) {
       scope.addHook("onRequest", async () => {
         if (redis.state.status !== "reachable") throw redis.error();
       });
     }
-    await mountQueueDashboard(scope, { queues, readOnly: options.dashboardReadOnly });
+    // Read-only for every role at /dashboard; bull-board answers 405 to a write there.
+    await mountQueueDashboard(scope, { queues, readOnly: true, path: DASHBOARD_PATH });
+    if (!options.dashboardReadOnly) {
+      // bull-board's read-only mode is per board, fixed when it is built: admins get a second one.
+      await scope.register(async (admin) => {
+        requireRole(admin, {
+          role: "admin",
+          action: "dashboard-write",
+          doing: "using the queue dashboard's write actions (/dashboard/admin)",
+        });
+        await mountQueueDashboard(admin, { queues, readOnly: false, path: ADMIN_DASHBOARD_PATH });
+      });
+    }
   };
   await app.register(dashboardScope);
 
@@ -195,7 +242,7 @@ export class PortInUseError extends Error {
 export async function startApiServer(
   options: ApiServerOptions & { host: string; port: number },
 ): Promise<RunningApiServer> {
-  assertSafeBind(options.host, options.token);
+  assertSafeBind(options.host, options.tokens ?? []);
   const app = await buildApiServer(options);
   try {
     await app.listen({ host: options.host, port: options.port });

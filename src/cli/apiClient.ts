@@ -37,7 +37,7 @@ export class ApiClient {
     this.#token = env.SMC_WAVES_API_TOKEN || undefined;
   }
 
-  /** The response of any status but 401 and 503 (which become an ApiError saying what to do). */
+  /** The response of any status but 401, 403 and 503 (which become an ApiError saying what to do). */
   async request(
     method: "GET" | "POST",
     path: string,
@@ -71,8 +71,17 @@ export class ApiClient {
     }
     if (response.status === 401) {
       throw new ApiError(
-        `the daemon at ${this.#server} refused the request: ${this.#token ? "SMC_WAVES_API_TOKEN is not its token" : "it needs a token; set SMC_WAVES_API_TOKEN"}`,
+        `the daemon at ${this.#server} refused the request: ${this.#token ? "SMC_WAVES_API_TOKEN is not one of its tokens" : "it needs a token; set SMC_WAVES_API_TOKEN"}`,
         EXIT.refused,
+      );
+    }
+    if (response.status === 403) {
+      // The daemon's message names the token, its role and the role needed.
+      const payload = (await response.json().catch(() => ({}))) as { message?: string };
+      throw new ApiError(
+        `the daemon at ${this.#server} refused the request: ${payload.message ?? "this token's role does not allow it"} (smc-waves whoami shows the token's role; an admin can give you a token with another)`,
+        EXIT.refused,
+        payload,
       );
     }
     if (response.status === 503) {

@@ -53,6 +53,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "one row per server of a plan, CSV or JSON",
     load: () => import("./reportCommand.ts"),
   },
+  whoami: {
+    summary: "the name and role the daemon knows SMC_WAVES_API_TOKEN by",
+    load: () => import("./whoamiCommand.ts"),
+  },
+  token: {
+    summary: "make an API token for http.tokens (new NAME --role R), or hash one (hash < file)",
+    load: () => import("./tokenCommand.ts"),
+  },
   emulator: {
     summary: "run a local SMC emulator (real HTTP, signed API)",
     load: () => import("./emulatorCommand.ts"),

@@ -152,7 +152,7 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         to: "cancelling",
         from: ["pending", "running", "paused"],
         by: actor.name,
-        detail: stopRunning ? "--stop-running" : "running jobs finish",
+        detail: stopRunning ? "running jobs stopped" : "running jobs finish",
         patch: {
           stopRunning,
           reasonCode: reason.code,

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tokenHash } from "./accessTokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 let dir: string;
@@ -37,7 +38,7 @@ describe("loadConfig", () => {
     expect(warnings).toEqual([]);
     expect(config).toEqual({
       redis: { mode: "standalone", url: "redis://127.0.0.1:6379", prefix: "{smc-waves}" },
-      http: { host: "127.0.0.1", port: 8080, dashboardReadOnly: true },
+      http: { host: "127.0.0.1", port: 8080, dashboardReadOnly: true, tokens: [] },
       accounts: {
         default: {
           endpoint: "https://smc.aliyuncs.com",
@@ -128,7 +129,7 @@ describe("loadConfig", () => {
       host: "0.0.0.0",
       port: 9100,
       dashboardReadOnly: false,
-      token: "0123456789abcdef0123",
+      tokens: [{ name: "admin", role: "admin", hash: tokenHash("0123456789abcdef0123") }],
     });
     expect(config.orchestrator.pollIntervalMs).toBe(10_000);
     expect(config.orchestrator.keepCompleted.count).toBe(50);
@@ -190,7 +191,7 @@ describe("loadConfig", () => {
       'c.yaml:2:3: orchestrator.pollIntervall: unknown key "pollIntervall"; did you mean "pollInterval"?',
     );
     expect(found[1]).toMatch(
-      /^c\.yaml:4:3: http\.token: unknown key "token"; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN/,
+      /^c\.yaml:4:3: http\.token: unknown key "token"; secrets never go in this file: the admin API token comes from SMC_WAVES_API_TOKEN, named tokens go in http.tokens as hashes/,
     );
     expect(found[2]).toMatch(
       /^c\.yaml:7:20: accounts\.default\.credentials\.accessKeySecret: unknown key .*ALIBABA_CLOUD_ACCESS_KEY_SECRET/,
@@ -218,7 +219,7 @@ describe("loadConfig", () => {
 
   it("refuses an API beyond loopback without a token, wherever the host was set", async () => {
     expect(await problems(undefined, { SMC_WAVES_HTTP_HOST: "0.0.0.0" })).toEqual([
-      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and SMC_WAVES_API_TOKEN is not set: anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)), or bind 127.0.0.1',
+      'environment SMC_WAVES_HTTP_HOST: http.host: "0.0.0.0" is reachable from other machines and the API has no token (SMC_WAVES_API_TOKEN is not set and http.tokens is empty): anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)) or list named tokens in http.tokens (smc-waves token new), or bind 127.0.0.1',
     ]);
     expect((await problems("http:\n  host: 10.0.0.5\n"))[0]).toMatch(
       /^c\.yaml:2:9: http\.host: "10\.0\.0\.5" is reachable from other machines/,
@@ -260,7 +261,9 @@ describe("loadConfig", () => {
       SMC_WAVES_API_TOKEN: "short",
       SMC_WAVES_URL: "http://127.0.0.1:8080",
     });
-    expect(config.http.token).toBe("short");
+    expect(config.http.tokens).toEqual([
+      { name: "admin", role: "admin", hash: tokenHash("short") },
+    ]);
     expect(warnings).toEqual([
       "environment: SMC_WAVES_ORCHESTRATOR_POLL_INTERVL is not a setting smc-waves knows; did you mean SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL?",
       "environment: SMC_WAVES_API_TOKEN is 5 characters; use at least 16 random ones (openssl rand -hex 24)",

@@ -8,6 +8,7 @@ import { closestName } from "../plan/closestName.ts";
 import { type PlanDocument, parsePlanDocument } from "../plan/planDocument.ts";
 import { applyEnvOverrides, keysAt, pathKey } from "./configEnv.ts";
 import { compileConfig, configSchema, type DaemonConfig } from "./configSchema.ts";
+import { tokenProblems } from "./configTokens.ts";
 import { maskedUrl } from "./maskedUrl.ts";
 import { preferEnvironmentTarget, REDIS_SECRET_VARIABLES } from "./redisConfig.ts";
 
@@ -112,7 +113,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     ? compileNotifications(parsed.data.notifications, env)
     : undefined;
   const described: Described[] = parsed.success
-    ? [...(notifications?.problems ?? []), ...unsafeBind(parsed.data.http.host, token)]
+    ? [
+        ...(notifications?.problems ?? []),
+        ...tokenProblems(parsed.data.http.tokens, token),
+        ...unsafeBind(
+          parsed.data.http.host,
+          token !== undefined || parsed.data.http.tokens.length > 0,
+        ),
+      ]
     : parsed.error.issues.flatMap(describeIssue);
   if (described.length > 0) {
     const located = described.map((problem) => {
@@ -169,12 +177,12 @@ export function isLoopbackHost(host: string): boolean {
  * The API beyond this machine without a token would let anyone who reaches the port submit or
  * cancel migrations: a config problem, found before the daemon touches Redis or SMC.
  */
-function unsafeBind(host: string, token: string | undefined): Described[] {
-  if (isLoopbackHost(host) || token !== undefined) return [];
+function unsafeBind(host: string, hasToken: boolean): Described[] {
+  if (isLoopbackHost(host) || hasToken) return [];
   return [
     {
       path: ["http", "host"],
-      message: `${JSON.stringify(host)} is reachable from other machines and SMC_WAVES_API_TOKEN is not set: anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)), or bind 127.0.0.1`,
+      message: `${JSON.stringify(host)} is reachable from other machines and the API has no token (SMC_WAVES_API_TOKEN is not set and http.tokens is empty): anyone who reaches the port could submit or cancel migrations. Set SMC_WAVES_API_TOKEN (e.g. $(openssl rand -hex 24)) or list named tokens in http.tokens (smc-waves token new), or bind 127.0.0.1`,
     },
   ];
 }
@@ -192,6 +200,10 @@ const SECRET_KEY = /secret|accesskey|securitytoken|token|password/i;
 const isWebhookUrl = (path: readonly PropertyKey[]): boolean =>
   path[0] === "notifications" && path[path.length - 1] === "url";
 
+/** `http.tokens.<n>.hash`: a person may paste the token itself there by mistake, so never quoted. */
+const isTokenHash = (path: readonly PropertyKey[]): boolean =>
+  path[0] === "http" && path[1] === "tokens" && path[path.length - 1] === "hash";
+
 function shownWebhookUrl(input: unknown): string {
   const masked = typeof input === "string" ? maskUrl(input) : undefined;
   return masked
@@ -207,7 +219,9 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
       ? ""
       : isWebhookUrl(path)
         ? shownWebhookUrl(issue.input)
-        : `, got ${show(issue.input)}`;
+        : isTokenHash(path)
+          ? `, got ${typeof issue.input === "string" ? `${issue.input.length} characters` : show(issue.input)} (not shown: it may be a token)`
+          : `, got ${show(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
@@ -221,10 +235,16 @@ function describeIssue(issue: z.core.$ZodIssue): Described[] {
               : `; known keys here: ${known.join(", ")}`;
           return { path: [...path, key], atKey: true, message: `unknown key "${key}"${hint}` };
         }
+        if (path[0] === "http" && path[1] === "tokens" && path.length === 3) {
+          const hint = SECRET_KEY.test(key)
+            ? "; never put a token itself in this file: give its hash (smc-waves token hash reads the token from stdin)"
+            : `; a token has ${known.join(", ")}`;
+          return { path: [...path, key], atKey: true, message: `unknown key "${key}"${hint}` };
+        }
         const hint = SECRET_KEY.test(key)
           ? path[0] === "redis"
             ? `; secrets never go in this file: the Redis password comes from ${REDIS_SECRET_VARIABLES.password}, the sentinels' from ${REDIS_SECRET_VARIABLES.sentinelPassword}`
-            : "; secrets never go in this file: the API token comes from SMC_WAVES_API_TOKEN, AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
+            : "; secrets never go in this file: the admin API token comes from SMC_WAVES_API_TOKEN, named tokens go in http.tokens as hashes (smc-waves token new), AccessKeys from ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET or ~/.alibabacloud/credentials (credentials.profile picks a profile)"
           : suggestion
             ? `; did you mean "${suggestion}"?`
             : `; known keys here: ${known.join(", ")}`;

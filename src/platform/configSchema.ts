@@ -4,12 +4,13 @@ import {
   notificationsSchema,
 } from "../notifications/notificationConfig.ts";
 import { parseDuration } from "../plan/duration.ts";
+import { type AccessToken, envAccessToken, ROLES, TOKEN_NAME } from "./accessTokens.ts";
 import { compileRedisConfig, type RedisConfig, redisSchema } from "./redisConfig.ts";
 
 /**
  * The daemon config in its three stages: raw (whatever YAML and environment hold) → validated (this
- * zod schema, defaults merged) → compiled (`DaemonConfig`: durations in milliseconds, the API token
- * attached). Messages for people are written by `describeIssue`, not here.
+ * zod schema, defaults merged) → compiled (`DaemonConfig`: durations in milliseconds, `SMC_WAVES_API_TOKEN`
+ * among the tokens). Messages for people are written by `describeIssue`, not here.
  */
 
 const duration = z.custom<string | number>((value) => parseDuration(value) !== undefined, {
@@ -30,11 +31,25 @@ const url = (protocols: readonly string[], example: string) =>
     { error: `expected a URL such as "${example}"` },
   );
 
+/** A named API token: its hash only (`smc-waves token hash`), never the token. */
+const accessToken = z.strictObject({
+  name: z.string().regex(TOKEN_NAME, {
+    error:
+      'expected a name of letters, digits, ".", "_", "-" or "@", starting with a letter (at most 64), as histories and logs show it',
+  }),
+  role: z.enum(ROLES),
+  hash: z.string().regex(/^[0-9a-fA-F]{64}$/, {
+    error:
+      "expected the token's hash, 64 hex digits, as `smc-waves token hash` prints it (never the token itself)",
+  }),
+});
+
 const http = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   /** 0 lets the system choose a free port (tests). */
   port: int(0, 65_535).default(8080),
   dashboardReadOnly: z.boolean().default(true),
+  tokens: z.array(accessToken).default([]),
 });
 
 const account = z.strictObject({
@@ -143,10 +158,17 @@ export interface DaemonConfig {
     host: string;
     /** @default 8080 */
     port: number;
-    /** bull-board refuses retries, removals and pauses when true. @default true */
+    /**
+     * No token may retry, remove or pause BullMQ jobs on the queue dashboard when true; when false,
+     * admin tokens may (at /dashboard/admin). @default true
+     */
     dashboardReadOnly: boolean;
-    /** Bearer token from `SMC_WAVES_API_TOKEN` only; never read from the file. */
-    token?: string;
+    /**
+     * Every token the API accepts, with its role: `http.tokens` of the file, plus
+     * `SMC_WAVES_API_TOKEN` (environment only) as the admin token named `admin`. None means an open
+     * API, allowed on loopback only. @default []
+     */
+    tokens: AccessToken[];
   };
   /** Always holds `default`. */
   accounts: Record<string, AccountConfig>;
@@ -205,7 +227,17 @@ export function compileConfig(
       ...(secrets.redisPassword ? { password: secrets.redisPassword } : {}),
       ...(secrets.redisSentinelPassword ? { sentinelPassword: secrets.redisSentinelPassword } : {}),
     }),
-    http: token === undefined ? config.http : { ...config.http, token },
+    http: {
+      ...config.http,
+      tokens: [
+        ...config.http.tokens.map((entry) => ({
+          name: entry.name,
+          role: entry.role,
+          hash: entry.hash.toLowerCase(),
+        })),
+        ...(token === undefined ? [] : [envAccessToken(token)]),
+      ],
+    },
     accounts,
     orchestrator: {
       pollIntervalMs: ms(o.pollInterval),

@@ -35,6 +35,9 @@ export interface Heartbeat {
 
 const heartbeatPattern = (prefix: string) => `${prefix}:heartbeat:*`;
 
+/** A beat that failed is tried again after this long, ms. */
+const RETRY_MS = 250;
+
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { redis, presence } = options;
   const intervalMs = options.intervalMs ?? 5_000;
@@ -42,14 +45,31 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   // Host and pid say who; the random part keeps two daemons of one process (tests) apart.
   const key = `${options.prefix}:heartbeat:${presence.host}:${presence.pid}:${randomBytes(3).toString("hex")}`;
   const value = JSON.stringify(presence);
-  // A failed beat (Redis away) is the Redis health tracker's news, not the heartbeat's.
-  const beat = () => redis.set(key, value, "PX", ttlMs).catch(() => undefined);
+  // A failed beat (Redis away, or the fail-fast connection not connected yet at boot) is the Redis
+  // health tracker's news, not the heartbeat's; it is tried again soon rather than an interval
+  // later, so the key is there as soon as Redis answers (a quick start checks for it then).
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const beat = (): Promise<void> =>
+    redis.set(key, value, "PX", ttlMs).then(
+      () => undefined,
+      () => {
+        if (stopped || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          void beat();
+        }, RETRY_MS);
+        retry.unref();
+      },
+    );
   void beat();
   const timer = setInterval(() => void beat(), intervalMs);
   timer.unref();
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
+      clearTimeout(retry);
       await redis.del(key).catch(() => undefined);
     },
   };

@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { type RunningApiServer, startApiServer } from "../../src/api/server.ts";
 import {
   type EmulatorOptions,
@@ -9,6 +9,7 @@ import type { Account, OrchestratorSettings } from "../../src/orchestrator/conte
 import { type Orchestrator, startOrchestrator } from "../../src/orchestrator/orchestrator.ts";
 import type { PlanStatus } from "../../src/orchestrator/views.ts";
 import type { CompiledPlan, CompiledServer, PlanPolicy } from "../../src/plan/compiledPlan.ts";
+import { type AccessToken, envAccessToken } from "../../src/platform/accessTokens.ts";
 import { MigrationEvents } from "../../src/platform/events.ts";
 import { SmcClient } from "../../src/smc/client.ts";
 import { isolatedRedis } from "./redisPrefix.ts";
@@ -54,7 +55,13 @@ export interface Harness {
 export async function startHarness(
   emulatorOptions: EmulatorOptions,
   /** The account as the orchestrator sees it, and which Redis to use (default: the shared one). */
-  options: { quota?: number; maxRunningJobs?: number; redisUrl?: string } = {},
+  options: {
+    quota?: number;
+    maxRunningJobs?: number;
+    redisUrl?: string;
+    /** The orchestrators' logger (a test reading their log lines). @default silent */
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   // 36,000× makes an emulated hour 0.1 s: a 100 GiB server migrates in about that.
   const emulator = await startEmulator({ timeScale: 36_000, seed: 7, ...emulatorOptions });
@@ -76,7 +83,7 @@ export async function startHarness(
     ],
   ]);
   const daemons: Orchestrator[] = [];
-  const logger = pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" });
   return {
     emulator,
     client,
@@ -178,11 +185,15 @@ export async function planOverSources(
   };
 }
 
-/** The daemon's HTTP API over a harness daemon, on a free port, with `token` required. */
+/**
+ * The daemon's HTTP API over a harness daemon, on a free port: `access` is an admin token (as
+ * SMC_WAVES_API_TOKEN is) or named tokens with their roles.
+ */
 export function startTestApi(
   h: Harness,
   daemon: Orchestrator,
-  token: string,
+  access: string | readonly AccessToken[],
+  options: { dashboardReadOnly?: boolean } = {},
 ): Promise<RunningApiServer> {
   return startApiServer({
     host: "127.0.0.1",
@@ -197,9 +208,9 @@ export function startTestApi(
       smc: true,
       workers: "running",
     }),
-    token,
-    dashboardReadOnly: true,
-    logger: pino({ level: "silent" }),
+    tokens: typeof access === "string" ? [envAccessToken(access)] : access,
+    dashboardReadOnly: options.dashboardReadOnly ?? true,
+    logger: pino({ level: process.env.SMC_WAVES_TEST_LOG ?? "silent" }),
     now: () => h.emulator.clock.now(),
   });
 }

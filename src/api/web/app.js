@@ -2,6 +2,7 @@
 // no framework; every value from the API is written with textContent, never parsed as HTML.
 // Authentication is the daemon's session cookie (HttpOnly: this script never sees the token, and
 // no link carries it); when the API answers 401 the page shows a sign-in form once and waits.
+// What the signed-in token may do comes from GET /api/session: only those buttons are drawn.
 
 const REFRESH_MS = 2000;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -97,6 +98,11 @@ function countsText(counts) {
   return `${total} servers${parts.length ? ` · ${parts.join(", ")}` : ""}`;
 }
 
+function reasonText(reason) {
+  if (!reason) return "";
+  return reason.code ? `${reason.code}: ${reason.message}` : reason.message;
+}
+
 function time(epochMs) {
   return epochMs ? new Date(epochMs).toLocaleString() : "";
 }
@@ -130,15 +136,18 @@ function renderQuota(accounts) {
   }
 }
 
-function serverTable(servers) {
+function serverTable(servers, actionsOf = () => null) {
+  const actions = servers.map(actionsOf);
+  const withActions = actions.some(Boolean);
   const head = el(
     "tr",
     {},
-    ...["Server", "Source", "Status", "Job", "Progress", "Image", "Attempts", "Error"].map((h) =>
+    ...["Server", "Source", "Status", "Job", "Progress", "Image", "Attempts", "Reason"].map((h) =>
       el("th", { text: h }),
     ),
+    withActions ? el("th", { text: "" }) : null,
   );
-  const rows = servers.map((s) =>
+  const rows = servers.map((s, i) =>
     el(
       "tr",
       { attrs: { "data-server": s.key, "data-status": s.status } },
@@ -153,8 +162,9 @@ function serverTable(servers) {
       }),
       el("td", {
         className: "err",
-        text: s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : "",
+        text: s.status === "failed" ? reasonText(s.reason) : "",
       }),
+      withActions ? el("td", {}, actions[i]) : null,
     ),
   );
   return el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows));
@@ -170,8 +180,10 @@ function renderWave(plan, wave) {
     el("span", { className: "muted", text: countsText(wave.counts) }),
   );
   const body = el("div", {});
-  if (wave.reason) body.append(el("p", { className: "reason", text: wave.reason }));
-  if (wave.servers) body.append(serverTable(wave.servers));
+  if (wave.reason) body.append(el("p", { className: "reason", text: reasonText(wave.reason) }));
+  body.append(viewActions.waveActions(plan, wave));
+  if (wave.servers)
+    body.append(serverTable(wave.servers, (s) => viewActions.serverActions(plan, wave, s)));
   const key = `${plan.id}/${wave.name}`;
   return el(
     "div",
@@ -196,16 +208,19 @@ function renderPlan(plan, view) {
     }`,
   });
   const body = el("div", {}, meta);
-  if (plan.reason) body.append(el("p", { className: "reason", text: plan.reason }));
+  if (plan.reason) body.append(el("p", { className: "reason", text: reasonText(plan.reason) }));
   for (const wave of (view ?? plan).waves) body.append(renderWave(plan, wave));
+  if (view) body.append(viewActions.historySection(view));
   return el(
     "article",
     { className: "card", attrs: { "data-plan-id": plan.id, "data-status": plan.status } },
     collapsible(plan.id, !TERMINAL.has(plan.status), summary, body),
+    viewActions.planActions(plan, view),
   );
 }
 
 async function refresh() {
+  if (!viewActions.signedIn()) viewActions.showSession(await api("/api/session"));
   const [{ plans }, { accounts }] = await Promise.all([api("/api/plans"), api("/api/quota")]);
   // Full views (with servers) only for the plans on screen, opened ones.
   const isOpen = (plan) => (opened.has(plan.id) ? opened.get(plan.id) : !TERMINAL.has(plan.status));
@@ -223,7 +238,9 @@ async function refresh() {
     section.append(
       el("p", {
         className: "notice",
-        text: "No plans yet. Submit one: smc-waves submit plan.yaml",
+        text: viewActions.can("submit")
+          ? "No plans yet. Submit one above, or: smc-waves submit plan.yaml"
+          : "No plans yet.",
       }),
     );
   }
@@ -243,6 +260,7 @@ async function loop() {
     updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
     if (error instanceof SignInNeeded) {
+      viewActions.showSession(undefined);
       // Asked once: the refresh waits for the form instead of asking again every 2 s.
       showSignIn("");
       updated.textContent = "signed out";

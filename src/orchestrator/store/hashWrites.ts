@@ -3,8 +3,15 @@ import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
 import { splitPatch } from "./storeRecords.ts";
 
-/** History entries kept per server and per plan; older ones are trimmed (the log keeps everything). */
+/** History entries kept per server; older ones are trimmed (the log keeps everything). */
 export const HISTORY_LIMIT = 200;
+
+/**
+ * History entries kept per plan: its audit trail (who paused, cancelled, approved…) besides its and
+ * its waves' status changes, so far more than a server's; a plan is one list, so this stays small
+ * (5,000 entries of ~150 bytes is under 1 MB).
+ */
+export const PLAN_HISTORY_LIMIT = 5_000;
 
 /** Queues a patch of hash fields: values set (as strings), `null` deleted, `undefined` left alone. */
 export function addPatch(multi: ChainableCommander, key: string, patch: object): void {
@@ -23,6 +30,7 @@ export async function appendEntry(
   redis: RedisClient,
   key: string,
   entry: HistoryEntry,
+  limit = HISTORY_LIMIT,
 ): Promise<void> {
-  await redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -HISTORY_LIMIT, -1).exec();
+  await redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -limit, -1).exec();
 }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { CompiledPlan } from "../../plan/compiledPlan.ts";
 import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
-import { appendEntry, HISTORY_LIMIT, patchHash } from "./hashWrites.ts";
+import { appendEntry, PLAN_HISTORY_LIMIT, patchHash } from "./hashWrites.ts";
 import type { RedisKeys } from "./redisKeys.ts";
 import { allowedFrom, historyEntry, type Move, type Moved, moveResult } from "./statusMoves.ts";
 import { recordStatusScript, type ScriptOutcome, scriptArgs } from "./statusScripts.ts";
@@ -184,7 +184,7 @@ export class MigrationStore {
   }
 
   async appendPlanHistory(planId: string, entry: HistoryEntry): Promise<void> {
-    await appendEntry(this.#redis, this.#keys.planHistory(planId), entry);
+    await appendEntry(this.#redis, this.#keys.planHistory(planId), entry, PLAN_HISTORY_LIMIT);
   }
 
   async planHistory(planId: string): Promise<HistoryEntry[]> {
@@ -217,7 +217,7 @@ export class MigrationStore {
         set,
         unset,
         history: historyEntry(subject, move, this.#now()),
-        historyLimit: HISTORY_LIMIT,
+        historyLimit: PLAN_HISTORY_LIMIT,
       }),
     )) as [ScriptOutcome, string];
     return moveResult(this.#logger, subject, label, move, reply[0], reply[1]);
