@@ -1,7 +1,7 @@
 import { type SourceHolder, type WaitReason, waits } from "../lifecycle/reasons.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { enqueueServer } from "./jobCatalogue.ts";
-import { planShare } from "./planShare.ts";
+import { planShare, publishWants } from "./planShare.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
 import type { LockHolder } from "./store/quotaLedger.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
@@ -24,9 +24,34 @@ export async function admit(
 ): Promise<Omit<WaitReason, "since"> | undefined> {
   const accountName = plan.spec.account;
   const account = ctx.accounts.get(accountName);
-  if (!account || pendingCount === 0) return undefined;
+  if (!account) return undefined;
   const usage = await ctx.ledger.usage(accountName, ctx.realClock.now());
-  const share = await planShare(ctx, plan, account, usage, pendingCount);
+  const held = usage.byPlan.get(plan.id) ?? 0;
+  if (pendingCount === 0) {
+    await publishWants(ctx, plan, held);
+    return undefined;
+  }
+  const share = await planShare(ctx, plan, account, usage, held + pendingCount);
+  const pass = { admitted: 0, sourceBlocked: 0, limited: false };
+  const outcome = await admitInOrder(ctx, plan, waveIndex, share, windowClosesAt, pass);
+  // Stopped by the quota or the share, it could use one slot per server it did not reach;
+  // otherwise (the queue ran out, or the rest wait for sources) what it holds now.
+  const unreached = pendingCount - pass.admitted - pass.sourceBlocked;
+  await publishWants(ctx, plan, held + pass.admitted + (pass.limited ? Math.max(0, unreached) : 0));
+  return outcome;
+}
+
+async function admitInOrder(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  waveIndex: number,
+  share: number,
+  windowClosesAt: number,
+  pass: { admitted: number; sourceBlocked: number; limited: boolean },
+): Promise<Omit<WaitReason, "since"> | undefined> {
+  const accountName = plan.spec.account;
+  const account = ctx.accounts.get(accountName);
+  if (!account) return undefined;
   // Admitted servers leave the queue; those passed over stay at its head, so each page starts
   // after them.
   let passedOver = 0;
@@ -55,6 +80,7 @@ export async function admit(
         }
         if (await outcome.moveTo("creating")) {
           await enqueueServer(ctx.queues.servers, plan, server);
+          pass.admitted++;
         } else {
           await ctx.ledger.releaseReservation(outcome.slot);
           passedOver++;
@@ -64,6 +90,7 @@ export async function admit(
       switch (result.reason) {
         case "source-busy":
           passedOver++;
+          pass.sourceBlocked++;
           await outcome.waitFor(
             waits.sourceHeld(
               server.sourceId,
@@ -75,6 +102,7 @@ export async function admit(
         case "plan-not-running":
           return undefined;
         case "quota": {
+          pass.limited = true;
           ctx.events.emit("quota:blocked", {
             account: accountName,
             used: result.used,
@@ -84,6 +112,7 @@ export async function admit(
           return waits.quotaFull(accountName, fresh.used, account.quota, fresh.externalJobs.length);
         }
         case "plan-cap":
+          pass.limited = true;
           return waits.planLimit(result.used, share, plan.spec.policy.maxJobs);
       }
     }

@@ -8,28 +8,27 @@ const CLAIM_LIFETIME_MS = 5 * 60_000;
 
 /**
  * How many slots this plan may hold now: its `maxJobs`, cut to a max-min fair share when several
- * plans want the same account's quota. Each admitting plan publishes what it wants; shares are a
- * soft limit computed here, the quota itself is enforced atomically by the ledger.
+ * plans want the same account's quota. Each admitting plan publishes what it could use after each
+ * pass (`publishWants`); shares are a soft limit computed here from the others' claims and this
+ * plan's `wants`; the quota itself is enforced atomically by the ledger.
  */
 export async function planShare(
   ctx: OrchestratorContext,
   plan: PlanRecord,
   account: AccountRuntime,
   usage: QuotaUsage,
-  pendingCount: number,
+  wants: number,
 ): Promise<number> {
   const { maxJobs } = plan.spec.policy;
-  const wants = Math.min(maxJobs, (usage.byPlan.get(plan.id) ?? 0) + pendingCount);
-  const claims = await runningClaims(
-    ctx,
-    plan.id,
-    await ctx.ledger.claims(
-      plan.spec.account,
-      { planId: plan.id, wants },
-      ctx.realClock.now(),
-      CLAIM_LIFETIME_MS,
-    ),
+  const published = await ctx.ledger.claims(
+    plan.spec.account,
+    ctx.realClock.now(),
+    CLAIM_LIFETIME_MS,
   );
+  const claims = await runningClaims(ctx, plan.id, [
+    ...published.filter((claim) => claim.planId !== plan.id),
+    { planId: plan.id, wants: Math.min(maxJobs, wants) },
+  ]);
   // Slots of plans that claim nothing now (ended, paused) are taken like anyone else's jobs.
   const claimed = claims.reduce((sum, claim) => sum + (usage.byPlan.get(claim.planId) ?? 0), 0);
   const shares = fairShares(
@@ -37,6 +36,23 @@ export async function planShare(
     account.quota - (usage.used - claimed),
   );
   return Math.min(maxJobs, shares.get(plan.id) ?? maxJobs);
+}
+
+/**
+ * What the plan could use after an admission pass: the slots it holds, plus the servers it could
+ * still start if it had room. Servers waiting for their source are not counted: a plan whose
+ * remaining servers all wait for sources another plan holds must not hold that plan to a share.
+ */
+export async function publishWants(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  wants: number,
+): Promise<void> {
+  await ctx.ledger.publishClaim(
+    plan.spec.account,
+    { planId: plan.id, wants: Math.min(plan.spec.policy.maxJobs, wants) },
+    ctx.realClock.now(),
+  );
 }
 
 /**

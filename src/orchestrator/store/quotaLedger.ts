@@ -257,15 +257,26 @@ export class QuotaLedger {
     await multi.exec();
   }
 
-  /** Publishes the plan's claim on the account's quota; claims older than `lifetimeMs` are dropped. */
-  async claims(
+  /** Publishes how many slots the plan could use now: its claim on the account's quota. */
+  async publishClaim(
     account: string,
     claim: { planId: string; wants: number },
+    now: number,
+  ): Promise<void> {
+    await this.#redis.hset(
+      this.#keys.demand(account),
+      claim.planId,
+      JSON.stringify({ wants: claim.wants, at: now }),
+    );
+  }
+
+  /** Every plan's published claim; claims older than `lifetimeMs` are dropped. */
+  async claims(
+    account: string,
     now: number,
     lifetimeMs: number,
   ): Promise<{ planId: string; wants: number }[]> {
     const key = this.#keys.demand(account);
-    await this.#redis.hset(key, claim.planId, JSON.stringify({ wants: claim.wants, at: now }));
     return Object.entries(await this.#redis.hgetall(key)).flatMap(([planId, raw]) => {
       const { wants, at } = JSON.parse(raw) as { wants: number; at: number };
       return now - at > lifetimeMs ? [] : [{ planId, wants }];
