@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Tests that spawn the CLI or the daemon run the compiled tree (dist/), built here when stale.
+    globalSetup: ["test/support/buildCli.ts"],
     // Integration tests share one Redis and spawn emulators; two cores take two forks at most.
     pool: "forks",
     maxWorkers: 2,

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Compiles the CLI to dist/ (`npm run build`; `npm ci` runs it through `prepare`):
+//   node scripts/build.js             always rebuild
+//   node scripts/build.js --if-stale  rebuild only when a source is newer than the last build
+//                                     (`npm start` and the test run use this, so an edit is never
+//                                     run stale and an unchanged tree costs a few milliseconds)
+// It compiles into a fresh folder and swaps it in whole: a failed build leaves the previous dist/
+// as it was, and a build never leaves files of deleted sources behind.
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const DIST = join(ROOT, "dist");
+/** Written last: its time is the build's, and its absence means no complete build. */
+const STAMP = join(DIST, ".built");
+/** Everything the output depends on besides node_modules. Tests and fixtures are never compiled. */
+const INPUTS = ["src", "tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build.js"];
+const NOT_COMPILED = /\.(test|fixture)\.ts$/;
+/** Files the compiled code reads next to itself at run time (`new URL("./web/", import.meta.url)`). */
+const ASSETS = ["api/web"];
+
+function newestInput(path) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return NOT_COMPILED.test(path) ? 0 : stat.mtimeMs;
+  return readdirSync(path).reduce(
+    (newest, name) => Math.max(newest, newestInput(join(path, name))),
+    stat.mtimeMs,
+  );
+}
+
+function isStale() {
+  const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return true;
+  return INPUTS.some((input) => newestInput(join(ROOT, input)) > built);
+}
+
+function typescriptCompiler() {
+  try {
+    return createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  } catch {
+    return undefined;
+  }
+}
+
+function build(tsc) {
+  const next = join(ROOT, `dist.next-${process.pid}`);
+  const previous = join(ROOT, `dist.previous-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  const compiled = spawnSync(
+    process.execPath,
+    [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", next],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  if (compiled.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    console.error("smc-waves: the build failed (tsc above); dist/ is unchanged.");
+    process.exit(1);
+  }
+  for (const asset of ASSETS) {
+    cpSync(join(ROOT, "src", asset), join(next, asset), { recursive: true });
+  }
+  writeFileSync(join(next, ".built"), `${new Date().toISOString()}\n`);
+  if (existsSync(DIST)) renameSync(DIST, previous);
+  renameSync(next, DIST);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+const ifStale = process.argv.includes("--if-stale");
+if (ifStale && !isStale()) process.exit(0);
+
+const tsc = typescriptCompiler();
+if (!tsc) {
+  const hint =
+    "TypeScript (a dev dependency) is not installed, so dist/ cannot be built here. Build where " +
+    "dev dependencies are installed: npm ci && npm run build && npm prune --omit=dev.";
+  const built = existsSync(STAMP);
+  if (process.env.npm_lifecycle_event === "prepare") {
+    // `npm ci --omit=dev` runs `prepare` too: a production install runs the build it was given.
+    if (!built) console.error(`smc-waves: note: no build in dist/ yet. ${hint}`);
+    process.exit(0);
+  }
+  if (ifStale && built) {
+    console.error(
+      `smc-waves: warning: dist/ is older than the sources; running it anyway. ${hint}`,
+    );
+    process.exit(0);
+  }
+  console.error(`smc-waves: cannot build. ${hint}`);
+  process.exit(1);
+}
+build(tsc);
