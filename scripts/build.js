@@ -46,9 +46,12 @@ function isStale() {
   return INPUTS.some((input) => newestInput(join(ROOT, input)) > built);
 }
 
+/** tsc, when the dev dependencies are installed (TypeScript alone may be an optional peer). */
 function typescriptCompiler() {
+  const require = createRequire(import.meta.url);
   try {
-    return createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    require.resolve("@types/node/package.json");
+    return require.resolve("typescript/bin/tsc");
   } catch {
     return undefined;
   }
@@ -77,27 +80,41 @@ function build(tsc) {
   rmSync(previous, { recursive: true, force: true });
 }
 
+const HINT =
+  "Build where the dev dependencies are installed: npm ci && npm run build (then, for a " +
+  "production tree, npm prune --omit=dev).";
 const ifStale = process.argv.includes("--if-stale");
 if (ifStale && !isStale()) process.exit(0);
 
+const built = existsSync(STAMP);
+// `npm ci --omit=dev` (or with NODE_ENV=production) runs `prepare` too, without the dev
+// dependencies a build needs (TypeScript may still be there, as an optional peer of a dependency).
+const omitted = (process.env.npm_config_omit ?? "").split(/\W+/);
+if (
+  process.env.npm_lifecycle_event === "prepare" &&
+  (omitted.includes("dev") || process.env.NODE_ENV === "production")
+) {
+  if (!built)
+    console.error(`smc-waves: note: a production install; no build in dist/ yet. ${HINT}`);
+  process.exit(0);
+}
+
 const tsc = typescriptCompiler();
 if (!tsc) {
-  const hint =
-    "TypeScript (a dev dependency) is not installed, so dist/ cannot be built here. Build where " +
-    "dev dependencies are installed: npm ci && npm run build && npm prune --omit=dev.";
-  const built = existsSync(STAMP);
   if (process.env.npm_lifecycle_event === "prepare") {
-    // `npm ci --omit=dev` runs `prepare` too: a production install runs the build it was given.
-    if (!built) console.error(`smc-waves: note: no build in dist/ yet. ${hint}`);
+    if (!built)
+      console.error(
+        `smc-waves: note: the dev dependencies are not installed; no build in dist/. ${HINT}`,
+      );
     process.exit(0);
   }
   if (ifStale && built) {
     console.error(
-      `smc-waves: warning: dist/ is older than the sources; running it anyway. ${hint}`,
+      `smc-waves: warning: dist/ is older than the sources; running it anyway. ${HINT}`,
     );
     process.exit(0);
   }
-  console.error(`smc-waves: cannot build. ${hint}`);
+  console.error(`smc-waves: cannot build. ${HINT}`);
   process.exit(1);
 }
 build(tsc);
