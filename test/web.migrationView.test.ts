@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApiServer } from "../src/api/server.ts";
+import { chromiumMissing, launchChromium, watchOffHost } from "./support/browser.ts";
 import {
   type Harness,
   planOverSources,
@@ -9,17 +8,7 @@ import {
   startTestApi,
 } from "./support/migrationHarness.ts";
 
-/** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "browser-test-token-0123456789";
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let harness: Harness | undefined;
 let api: RunningApiServer | undefined;
@@ -30,8 +19,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-describe.skipIf(!existsSync(CHROMIUM))(
-  "migration view in headless Chromium (skipped: Debian's chromium is not installed)",
+// Every test also fails on any request to another host, or one the page's CSP refused: an
+// air-gapped operations network would show the difference.
+describe.skipIf(chromiumMissing)(
+  "the pages in headless Chromium (skipped: Debian's chromium is not installed)",
   () => {
     it("shows the plan's waves and servers, and a wave's progress bar moving as servers finish", {
       timeout: 120_000,
@@ -43,9 +34,11 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const plan = await planOverSources(harness.client, "browser", [6]);
       const { planId } = await daemon.migrations.submit(plan);
 
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const browser = await launchChromium();
       try {
-        const page = await browser.newPage();
+        const context = await browser.newContext();
+        const offHost = await watchOffHost(context, api.url);
+        const page = await context.newPage();
         await page.goto(`${api.url}/?token=${TOKEN}`);
         const wave = page.locator(`[data-plan-id="${planId}"] [data-wave="wave-1"]`);
         await wave.waitFor({ timeout: 15_000 });
@@ -72,6 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         // It moved: seen below 100 at some refresh, then at 100.
         expect(Math.min(...progressSeen)).toBeLessThan(100);
         expect(Number(await bar.getAttribute("aria-valuenow"))).toBe(100);
+        expect(offHost).toEqual({ requests: [], refusedByCsp: [] });
       } finally {
         await browser.close();
       }
@@ -87,9 +81,11 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const { planId } = await daemon.migrations.submit(plan);
       const url = api.url;
 
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const browser = await launchChromium();
       try {
-        const page = await browser.newPage();
+        const context = await browser.newContext();
+        const offHost = await watchOffHost(context, url);
+        const page = await context.newPage();
         const dialogs: string[] = [];
         page.on("dialog", (dialog) => {
           dialogs.push(dialog.message());
@@ -145,11 +141,50 @@ describe.skipIf(!existsSync(CHROMIUM))(
         }
 
         // A link with ?token= signs a new browser in and leaves the address bar clean.
-        const other = await browser.newPage();
+        const other = await context.newPage();
         await other.goto(`${url}/?token=${encodeURIComponent(TOKEN)}`);
         expect(other.url()).toBe(`${url}/`);
         await other.locator(`[data-plan-id="${planId}"]`).waitFor({ timeout: 15_000 });
         expect(await other.locator("#signin").isHidden()).toBe(true);
+        expect(offHost).toEqual({ requests: [], refusedByCsp: [] });
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("shows the queue dashboard with its fonts served by the daemon, and nothing from elsewhere", {
+      timeout: 60_000,
+    }, async () => {
+      harness = await startHarness({ sources: 4, quota: 2 });
+      const daemon = await harness.startDaemon();
+      api = await startTestApi(harness, daemon, TOKEN);
+      const plan = await planOverSources(harness.client, "dashboard", [3]);
+      await daemon.migrations.submit(plan);
+
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext();
+        const offHost = await watchOffHost(context, api.url);
+        const page = await context.newPage();
+        const fontResponses: number[] = [];
+        page.on("response", (response) => {
+          if (response.url().includes("/dashboard/fonts/files/")) {
+            fontResponses.push(response.status());
+          }
+        });
+        // The token becomes the session cookie; then a queue's own page, with its jobs.
+        await page.goto(`${api.url}/dashboard?token=${TOKEN}`);
+        await page.getByText("servers", { exact: true }).first().waitFor({ timeout: 15_000 });
+        await page.goto(`${api.url}/dashboard/queue/servers`);
+        await page.waitForLoadState("networkidle");
+        // The families of the font faces the page loaded (a string: tests have no DOM types).
+        const loadedFaces: unknown = await page.evaluate(
+          "document.fonts.ready.then((fonts) => [...fonts].filter((face) => face.status === 'loaded').map((face) => face.family.replaceAll(/[\"']/g, '')))",
+        );
+        expect(offHost).toEqual({ requests: [], refusedByCsp: [] });
+        expect(loadedFaces).toContain("IBM Plex Sans");
+        expect(fontResponses.length).toBeGreaterThan(0);
+        expect(fontResponses.every((status) => status === 200)).toBe(true);
       } finally {
         await browser.close();
       }

@@ -3,6 +3,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
+import { keepDashboardOnHost } from "./dashboardOnHost.ts";
 
 /** The queue dashboard, read-only for every role. */
 export const DASHBOARD_PATH = "/dashboard";
@@ -59,5 +60,6 @@ export async function mountQueueDashboard(
       uiConfig: { boardTitle: options.readOnly ? "smc-waves queues" : "smc-waves queues (admin)" },
     },
   });
+  await keepDashboardOnHost(scope, options.path);
   await scope.register(serverAdapter.registerPlugin(), { prefix: options.path });
 }

@@ -1,0 +1,55 @@
+import { existsSync } from "node:fs";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+
+/** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
+const CHROMIUM = "/usr/bin/chromium";
+
+export const chromiumMissing = !existsSync(CHROMIUM);
+
+/** Headless Chromium with none of its own background traffic (updates, sync, QUIC probes). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** What pages did that an air-gapped operations network would notice. */
+export interface OffHostRecord {
+  /** Requests to any origin but the daemon's (each one aborted, so none waits for a timeout). */
+  requests: string[];
+  /** Console errors, where Chromium reports a request the page's CSP refused. */
+  consoleErrors: string[];
+}
+
+/**
+ * Watches every page of `context`: a request to an origin other than `origin` is recorded and
+ * aborted, and console errors (CSP refusals among them) are recorded.
+ */
+export async function watchOffHost(
+  context: BrowserContext,
+  origin: string,
+): Promise<OffHostRecord> {
+  const record: OffHostRecord = { requests: [], consoleErrors: [] };
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    record.requests.push(url);
+    return route.abort("blockedbyclient");
+  });
+  context.on("page", (page) => {
+    page.on("console", (message) => {
+      if (message.type() === "error") record.consoleErrors.push(message.text());
+    });
+  });
+  return record;
+}
