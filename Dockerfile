@@ -5,6 +5,8 @@
 
 # --- build: compile TypeScript to dist/ with every dependency ---------------------------------
 FROM node:24-bookworm-slim AS build
+# Lets `npm run test:container` tell its build stages from other images when it cleans up.
+LABEL org.smc-waves.stage=build
 WORKDIR /app
 # Dependencies first, so a source change does not reinstall them. --ignore-scripts: `prepare` would
 # build before the sources are here; the build is the next step.

@@ -8,11 +8,12 @@
 #   2. `docker build` of the real Dockerfile;
 #   3. Redis from the compose file's image, with the compose file's settings, on a free port;
 #   4. the image with an embedded SMC emulator: healthy by Docker's HEALTHCHECK and /healthz, runs a
-#      plan to success through its own CLI, and on `docker stop` (SIGTERM) drains and exits 0.
+#      plan to success through its own CLI, and on `docker stop` (SIGTERM), with a second plan's
+#      jobs in flight, drains and exits 0.
 # Needs root (or a docker group member) and a Docker engine; if none answers, it starts dockerd
 # (vfs storage, no bridge: every container uses --network host) and stops it at the end. It
 # installs docker.io and debootstrap with apt-get when they are missing and it runs as root.
-# Slow (minutes on a first run, mostly the vfs storage driver copying layers); kept out of npm test.
+# Slow (4-13 minutes, mostly `docker build` with the vfs driver copying layers): not in npm test.
 # Environment: DEBIAN_MIRROR (default: this machine's apt mirror), SMC_WAVES_CONTAINER_CACHE
 # (default .data/container), KEEP_CONTAINERS=1 to leave the containers for inspection.
 set -euo pipefail
@@ -178,21 +179,20 @@ timed "base images"
 
 # --- the real image -----------------------------------------------------------------------------
 say "docker build (log: $CACHE/build.log)"
-dangling_before=$(docker images -q --filter dangling=true | sort)
+previous_image=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 docker build --network host -t "$IMAGE" . >"$CACHE/build.log" 2>&1 ||
   { tail -30 "$CACHE/build.log"; die "docker build failed; see $CACHE/build.log"; }
 timed "docker build"
-# The build stage's image and any image this tag had before: with vfs each holds a full copy of
-# its file system, so they are not left behind (the next build starts from the base images).
-for leftover in $(comm -13 <(echo "$dangling_before") <(docker images -q --filter dangling=true | sort)); do
-  docker rmi "$leftover" >/dev/null 2>&1 || true
-done
+# With vfs every image holds a full copy of its file system: the image this tag had before goes,
+# and so do build stages but the newest (kept as the next build's cache).
+current_image=$(docker image inspect -f '{{.Id}}' "$IMAGE")
+if [ -n "$previous_image" ] && [ "$previous_image" != "$current_image" ]; then
+  docker rmi "$previous_image" >/dev/null 2>&1 || true
+fi
+docker images -q --filter dangling=true --filter label=org.smc-waves.stage=build | tail -n +2 |
+  xargs -r docker rmi >/dev/null 2>&1 || true
 say "image: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 
-in_image() { docker run --rm --network none --entrypoint sh "$IMAGE" -c "$1"; }
-check "the image runs Node 24" in_image 'node --version | grep -q "^v24\."'
-check "the runtime tree has dist/ and production dependencies only (no src, tsx, typescript)" \
-  in_image 'test -f dist/cli/main.js && test -d node_modules/bullmq && test ! -e src && test ! -e node_modules/tsx && test ! -e node_modules/typescript'
 check "the image runs as the non-root user node" \
   test "$(docker image inspect -f '{{.Config.User}}' "$IMAGE")" = node
 check "the image has a HEALTHCHECK and stops with SIGTERM" \
@@ -242,6 +242,10 @@ check "GET /healthz from the host answers 200 with redis and smc ok" node -e '
     process.exit(r.status === 200 && body.redis && body.smc ? 0 : 1);
   }, () => process.exit(1));' "http://127.0.0.1:$HTTP_PORT/healthz"
 check "the daemon process runs as uid 1000" test "$(docker exec "$DAEMON_CONTAINER" id -u)" = 1000
+in_container() { docker exec "$DAEMON_CONTAINER" sh -c "$1"; }
+check "it runs Node 24" in_container 'node --version | grep -q "^v24\."'
+check "its tree has dist/ and production dependencies only (no src, tsx, typescript)" \
+  in_container 'test -f dist/cli/main.js && test -d node_modules/bullmq && test ! -e src && test ! -e node_modules/tsx && test ! -e node_modules/typescript'
 
 # The example plan without its maintenance windows, so it runs now; submitted with the image's CLI.
 sed '/window:/d' config/plans/example.yaml |
@@ -263,7 +267,22 @@ plan_succeeded() {
 check "the API shows the plan succeeded with all 12 servers" plan_succeeded
 timed "plan"
 
-# --- stop ---------------------------------------------------------------------------------------
+# --- stop, mid-migration ----------------------------------------------------------------------------
+# A second plan (the same servers under another name), stopped while its jobs are in flight.
+sed -e '/window:/d' -e 's/^name: .*/name: container-test-stopped/' config/plans/example.yaml |
+  docker exec -i "$DAEMON_CONTAINER" sh -c 'cat > /tmp/plan-2.yaml'
+SECOND_PLAN=$(docker exec "$DAEMON_CONTAINER" node bin/smc-waves.js submit /tmp/plan-2.yaml 2>/dev/null | tr -d '[:space:]')
+jobs_in_flight() {
+  node -e '
+    fetch(process.argv[1], { headers: { authorization: `Bearer ${process.argv[2]}` } }).then(async (r) => {
+      const plan = await r.json();
+      const servers = (plan.waves ?? []).flatMap((wave) => wave.servers ?? []);
+      process.exit(servers.some((s) => s.jobId !== undefined && s.status !== "succeeded") ? 0 : 1);
+    }, () => process.exit(1));' "http://127.0.0.1:$HTTP_PORT/api/plans/$SECOND_PLAN" "$TOKEN"
+}
+for _ in $(seq 1 100); do jobs_in_flight && break; sleep 0.2; done
+check "a second plan has jobs in flight when the stop comes" jobs_in_flight
+
 stop_started=$SECONDS
 docker stop -t 45 "$DAEMON_CONTAINER" >/dev/null
 stop_seconds=$((SECONDS - stop_started))
