@@ -32,14 +32,15 @@ COPY config ./config
 COPY --from=build /app/dist ./dist
 
 # Inside a container the API must listen beyond loopback; the daemon then refuses to start
-# without SMC_WAVES_API_TOKEN, so every route but /healthz needs the token.
+# without SMC_WAVES_API_TOKEN, so every route but the probes and signing in needs the token.
 ENV SMC_WAVES_HTTP_HOST=0.0.0.0 \
     SMC_WAVES_HTTP_PORT=8080
 EXPOSE 8080
 
 # The node user (uid 1000) of the base image; it owns nothing under /app, so it cannot change it.
 USER node
-# No curl in a slim image: Node's fetch, on the port the daemon is told to use.
+# Liveness (/healthz answers while the process serves HTTP; /readyz is readiness). No curl in a
+# slim image: Node's fetch, on the port the daemon is told to use.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.SMC_WAVES_HTTP_PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 

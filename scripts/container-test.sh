@@ -236,11 +236,15 @@ for _ in $(seq 1 90); do
 done
 check "Docker reports the daemon healthy (HEALTHCHECK on /healthz)" test "$(health)" = healthy
 timed "healthy"
-check "GET /healthz from the host answers 200 with redis and smc ok" node -e '
-  fetch(process.argv[1]).then(async (r) => {
-    const body = await r.json();
-    process.exit(r.status === 200 && body.redis && body.smc ? 0 : 1);
-  }, () => process.exit(1));' "http://127.0.0.1:$HTTP_PORT/healthz"
+probes_ok() {
+  node -e '
+    const get = (path) => fetch(`${process.argv[1]}${path}`).then(async (r) => ({ code: r.status, body: await r.json() }));
+    Promise.all([get("/healthz"), get("/readyz")]).then(([live, ready]) => {
+      console.error(`  /healthz ${live.code} ${live.body.status}, /readyz ${ready.code}`);
+      process.exit(live.code === 200 && live.body.status === "ok" && ready.code === 200 ? 0 : 1);
+    }, () => process.exit(1));' "http://127.0.0.1:$HTTP_PORT"
+}
+check "from the host, /healthz answers 200 with status ok and /readyz 200" probes_ok
 check "the daemon process runs as uid 1000" test "$(docker exec "$DAEMON_CONTAINER" id -u)" = 1000
 in_container() { docker exec "$DAEMON_CONTAINER" sh -c "$1"; }
 check "it runs Node 24" in_container 'node --version | grep -q "^v24\."'

@@ -23,23 +23,24 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** What pages did that an air-gapped operations network would notice. */
+/** What pages tried that an air-gapped operations network would notice. */
 export interface OffHostRecord {
   /** Requests to any origin but the daemon's (each one aborted, so none waits for a timeout). */
   requests: string[];
-  /** Console errors, where Chromium reports a request the page's CSP refused. */
-  consoleErrors: string[];
+  /** Chromium's console reports of loads the page's CSP refused (they never become requests). */
+  refusedByCsp: string[];
 }
 
 /**
  * Watches every page of `context`: a request to an origin other than `origin` is recorded and
- * aborted, and console errors (CSP refusals among them) are recorded.
+ * aborted, and so is each load the page's Content Security Policy refused. Other console errors
+ * (a 401 while signing in, say) are no concern of this record.
  */
 export async function watchOffHost(
   context: BrowserContext,
   origin: string,
 ): Promise<OffHostRecord> {
-  const record: OffHostRecord = { requests: [], consoleErrors: [] };
+  const record: OffHostRecord = { requests: [], refusedByCsp: [] };
   await context.route("**/*", (route) => {
     const url = route.request().url();
     if (new URL(url).origin === origin) return route.continue();
@@ -48,7 +49,8 @@ export async function watchOffHost(
   });
   context.on("page", (page) => {
     page.on("console", (message) => {
-      if (message.type() === "error") record.consoleErrors.push(message.text());
+      const text = message.text();
+      if (text.includes("Content Security Policy")) record.refusedByCsp.push(text);
     });
   });
   return record;
