@@ -5,7 +5,7 @@
  */
 import { type DryRun, dryRun } from "../plan/dryRun.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
-import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
+import { formatProblem, formatWarning, type PlanProblem } from "../plan/planProblem.ts";
 import type { SourceServer } from "../smc/types.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT } from "./exitCodes.ts";
@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`give exactly one plan file\n${usageLine("plan", HELP)}`);
   }
   const now = Date.now();
-  const { plan, problems } = await loadPlanFile(file, now);
+  const { plan, problems, warnings } = await loadPlanFile(file, now);
   if (plan === undefined) {
     for (const problem of problems) console.log(formatProblem(problem));
     console.error(
@@ -58,11 +58,13 @@ export async function run(args: string[]): Promise<number> {
     const online = await onlineCheck(plan, file);
     sources = online.sources;
     problems.push(...online.problems);
-    for (const line of await sharedSourceLines(file, values.server)) console.error(line);
+    const local = new Set(warnings.map(formatWarning));
+    for (const line of await sharedSourceLines(file, values.server))
+      if (!local.has(line)) console.error(line);
   }
   const result = dryRun(plan, { now, ...(sources ? { sources } : {}) });
-  if (values.json) console.log(JSON.stringify({ ...result, problems }, null, 2));
-  else console.log(formatDryRun(result, problems));
+  if (values.json) console.log(JSON.stringify({ ...result, problems, warnings }, null, 2));
+  else console.log(formatDryRun(result, problems, warnings));
   return problems.length > 0 ? EXIT.invalid : EXIT.ok;
 }
 
@@ -86,8 +88,48 @@ function wrap(words: readonly string[], first: string, rest: string): string[] {
   return lines;
 }
 
+type DryRunCutover = NonNullable<DryRun["waves"][number]["cutover"]>;
+
+/** When a wave's incremental servers cut over, and the quota slots they hold until then. */
+function cutoverLines(wave: string, cutover: DryRunCutover): string[] {
+  const sync = cutover.syncData ? "with a final sync" : "without a final sync (the last image)";
+  const lines: string[] = [];
+  switch (cutover.mode) {
+    case "immediate":
+      lines.push(`  cut-over: immediate, ${sync}, as soon as each incremental server is in sync`);
+      break;
+    case "manual":
+      lines.push(
+        `  cut-over: manual, ${sync}: servers in sync wait for 'smc-waves cutover PLAN_ID --wave ${wave}'`,
+      );
+      break;
+    case "window":
+      lines.push(
+        `  cut-over: in a window, ${sync}; if it closes before a server's cut-over could start: ${cutover.onTimeout === "wait" ? "wait for the next opening" : "fail the server"}`,
+      );
+      if (cutover.window) {
+        lines.push(
+          `    window "${cutover.window.cron}" in ${cutover.window.timezone}, open ${cutover.window.duration}; next openings:`,
+        );
+        for (const opening of cutover.window.nextOpenings) lines.push(`      ${opening}`);
+      }
+      break;
+  }
+  const held = `${cutover.incremental} incremental server${cutover.incremental === 1 ? "" : "s"} each hold a quota slot from create until cut-over`;
+  lines.push(
+    cutover.groups > 1
+      ? `  ${held}: more than maxJobs, so they migrate in ${cutover.groups} groups, each after earlier ones are cut over`
+      : `  ${held}; the wave ends (and any next one starts) once all are cut over`,
+  );
+  return lines;
+}
+
 /** The dry run as an operator reads it before a weekend. */
-export function formatDryRun(run: DryRun, problems: readonly PlanProblem[]): string {
+export function formatDryRun(
+  run: DryRun,
+  problems: readonly PlanProblem[],
+  warnings: readonly PlanProblem[] = [],
+): string {
   const lines = [
     `plan ${run.name}: region ${run.regionId}, account ${run.account}, ${run.waves.length} waves run one after another`,
     `quota: holds at most ${run.quota} replication job${run.quota === 1 ? "" : "s"} at once (maxJobs ${run.maxJobs})`,
@@ -99,6 +141,11 @@ export function formatDryRun(run: DryRun, problems: readonly PlanProblem[]): str
     );
     lines.push(`  order: ${wave.order}${wave.orderNote ? ` (${wave.orderNote})` : ""}`);
     if (wave.notBefore) lines.push(`  not before: ${wave.notBefore}`);
+    if (wave.gate) {
+      lines.push(
+        `  gate: manual — waits before it starts until 'smc-waves approve PLAN_ID --wave ${wave.name}'`,
+      );
+    }
     if (wave.window) {
       lines.push(
         `  window: "${wave.window.cron}" in ${wave.window.timezone}, open ${wave.window.duration}; next openings:`,
@@ -107,6 +154,7 @@ export function formatDryRun(run: DryRun, problems: readonly PlanProblem[]): str
     } else {
       lines.push("  window: none (jobs start as soon as quota allows)");
     }
+    if (wave.cutover) lines.push(...cutoverLines(wave.name, wave.cutover));
     wave.servers.forEach((server, position) => {
       const size =
         server.sizeBytes === undefined
@@ -121,6 +169,10 @@ export function formatDryRun(run: DryRun, problems: readonly PlanProblem[]): str
       lines.push(...wrap(["CreateReplicationJob", ...parameters], "     ", "       "));
     });
   });
+  if (warnings.length > 0) {
+    lines.push("", `${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`);
+    for (const warning of warnings) lines.push(formatWarning(warning));
+  }
   if (problems.length > 0) {
     lines.push("", `${problems.length} problem${problems.length === 1 ? "" : "s"}:`);
     for (const problem of problems) lines.push(formatProblem(problem));

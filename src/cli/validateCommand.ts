@@ -1,9 +1,10 @@
 /**
  * `smc-waves validate PLAN.yaml [--json] [--online]`: every problem as `file:line:col: message`,
- * exit 1 when there is any, 0 when the plan is clean.
+ * exit 1 when there is any, 0 when the plan is clean; warnings (`file:line:col: warning: …`) say
+ * what runs but may surprise, and do not change the exit status.
  */
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
-import { formatProblem, type PlanProblem } from "../plan/planProblem.ts";
+import { formatProblem, formatWarning, type PlanProblem } from "../plan/planProblem.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT } from "./exitCodes.ts";
 import { sharedSourceLines } from "./otherPlans.ts";
@@ -11,12 +12,15 @@ import { onlineCheck } from "./smcFromEnv.ts";
 
 const HELP = `usage: smc-waves validate PLAN.yaml [--json] [--online]
 
-Checks a wave plan and prints every problem as file:line:col: message.
-Exit status: 0 when the plan is clean, 1 when it has problems (or on bad usage), 2 when --online
-cannot ask SMC (unreachable, or the credentials refused).
+Checks a wave plan and prints every problem as file:line:col: message, and every warning (what
+runs but may surprise: incremental servers waiting for a cut-over, slots held in groups) as
+file:line:col: warning: message.
+Exit status: 0 when the plan is clean (warnings or not), 1 when it has problems (or on bad
+usage), 2 when --online cannot ask SMC (unreachable, or the credentials refused).
 
 options:
-  --json      print problems as a JSON list of {line, col, path, message}
+  --json      print problems as a JSON list of {line, col, path, message}; warnings are in the
+              same list with "severity": "warning"
   --online    also check against SMC: every source exists (names resolve to exactly one),
               is Available, has no unfinished job, and has the data disks and sizes the plan asks.
               Endpoint: SMC_WAVES_SMC_ENDPOINT (default https://smc.aliyuncs.com); credentials:
@@ -42,13 +46,21 @@ export async function run(args: string[]): Promise<number> {
   if (file === undefined || extra.length > 0) {
     throw new UsageError(`give exactly one plan file\n${usageLine("validate", HELP)}`);
   }
-  const { plan, problems } = await loadPlanFile(file, Date.now());
+  const { plan, problems, warnings } = await loadPlanFile(file, Date.now());
+  const local = new Set(warnings.map(formatWarning));
   // Throws OnlineCheckError (exit 2) when SMC cannot be asked.
   if (plan !== undefined && values.online) {
     problems.push(...(await onlineCheck(plan, file)).problems);
-    for (const line of await sharedSourceLines(file, values.server)) console.error(line);
+    // The daemon repeats the plan's own warnings; only its new ones are printed.
+    for (const line of await sharedSourceLines(file, values.server))
+      if (!local.has(line)) console.error(line);
   }
-  report(file, problems, values.json === true, plan === undefined ? undefined : summary(plan));
+  report(
+    file,
+    { problems, warnings },
+    values.json === true,
+    plan === undefined ? undefined : summary(plan),
+  );
   return problems.length > 0 ? EXIT.invalid : EXIT.ok;
 }
 
@@ -58,16 +70,35 @@ function summary(plan: { waves: { servers: unknown[] }[] }): string {
   return `${waves} wave${waves === 1 ? "" : "s"}, ${servers} server${servers === 1 ? "" : "s"}`;
 }
 
-function report(file: string, problems: PlanProblem[], json: boolean, clean?: string): void {
+function report(
+  file: string,
+  { problems, warnings }: { problems: PlanProblem[]; warnings: PlanProblem[] },
+  json: boolean,
+  clean?: string,
+): void {
   if (json) {
-    const list = problems.map(({ line, col, path, message }) => ({ line, col, path, message }));
+    const list = [
+      ...problems.map(({ line, col, path, message }) => ({ line, col, path, message })),
+      ...warnings.map(({ line, col, path, message }) => ({
+        line,
+        col,
+        path,
+        message,
+        severity: "warning",
+      })),
+    ];
     console.log(JSON.stringify(list, null, 2));
     return;
   }
   for (const problem of problems) console.log(formatProblem(problem));
+  for (const warning of warnings) console.log(formatWarning(warning));
+  const warned =
+    warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
   if (problems.length > 0) {
-    console.error(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);
+    console.error(
+      `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}${warned}`,
+    );
   } else {
-    console.log(`${file}: ok — ${clean ?? ""}`);
+    console.log(`${file}: ok — ${clean ?? ""}${warned}`);
   }
 }

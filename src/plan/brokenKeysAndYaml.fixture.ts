@@ -66,7 +66,7 @@ export const BROKEN_KEYS_AND_YAML: BrokenPlan[] = [
           servers: [{ name: web-01 }]
     `,
     expected: [
-      '5:15: Expected `targetType` to be one of `Image`, `ContainerImage`, `Instance`, got `"image"`',
+      '5:15: Expected `targetType` to be one of `Image`, `ContainerImage`, `Instance`, got `"image"`; did you mean `Image`?',
     ],
   },
   {

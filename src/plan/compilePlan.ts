@@ -1,10 +1,17 @@
 import type { JobPartSpec } from "../smc/types.ts";
-import type { CompiledPlan, CompiledServer, CompiledWave, JobSettings } from "./compiledPlan.ts";
+import type {
+  CompiledPlan,
+  CompiledServer,
+  CompiledWave,
+  Cutover,
+  JobSettings,
+  WaveWindow,
+} from "./compiledPlan.ts";
 import { parseDuration } from "./duration.ts";
 import type { Position } from "./planDocument.ts";
 import type { PlanPath } from "./planProblem.ts";
 import { DEFAULT_MAX_JOBS } from "./planRules.ts";
-import type { RawPlan, RawServer, RawSettings, RawWave } from "./planSchema.ts";
+import type { RawCutover, RawPlan, RawServer, RawSettings, RawWave } from "./planSchema.ts";
 import { isoSeconds } from "./serverRules.ts";
 
 /** Policy when the plan leaves a key out; documented in docs/plan-format.md. */
@@ -60,15 +67,37 @@ function compileWave(
       return compileServer(inherited, shared, server, at);
     }),
   };
-  if (wave.window !== undefined) {
-    compiled.window = {
-      cron: wave.window.cron.trim(),
-      durationMs: parseDuration(wave.window.duration) ?? 0,
-      timezone: wave.window.timezone ?? "UTC",
-    };
-  }
+  if (wave.window !== undefined) compiled.window = compileWindow(wave.window);
   if (wave.notBefore !== undefined) compiled.notBefore = Date.parse(wave.notBefore);
+  if (wave.gate !== undefined) compiled.gate = wave.gate;
+  // Only a wave with incremental servers has a cut-over (validation refuses one on any other);
+  // without `cutover` they wait in sync for a person, as the warning said.
+  if (compiled.servers.some((server) => server.settings.runOnce === false)) {
+    compiled.cutover = compileCutover(wave.cutover ?? "manual");
+  }
   return compiled;
+}
+
+type RawWindow = NonNullable<RawWave["window"]>;
+
+function compileWindow(window: RawWindow): WaveWindow {
+  return {
+    cron: window.cron.trim(),
+    durationMs: parseDuration(window.duration) ?? 0,
+    timezone: window.timezone ?? "UTC",
+  };
+}
+
+/** `manual` / `immediate`, or a mapping whose mode defaults to `window` when it has one. */
+function compileCutover(raw: RawCutover): Cutover {
+  if (typeof raw === "string") return { mode: raw, syncData: true, onTimeout: "wait" };
+  const mode = raw.mode ?? (raw.window === undefined ? "manual" : "window");
+  return {
+    mode,
+    ...(mode === "window" && raw.window !== undefined ? { window: compileWindow(raw.window) } : {}),
+    syncData: raw.syncData ?? true,
+    onTimeout: raw.onTimeout ?? "wait",
+  };
 }
 
 function compileServer(

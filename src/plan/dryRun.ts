@@ -3,7 +3,13 @@ import { orderForStart } from "../scheduler/waveDecision.ts";
 import { nextOpenings } from "../scheduler/waveWindow.ts";
 import { encodeCreateReplicationJob } from "../smc/rpcEncoding.ts";
 import type { SourceServer } from "../smc/types.ts";
-import type { CompiledPlan, CompiledServer, CompiledWave } from "./compiledPlan.ts";
+import type {
+  CompiledPlan,
+  CompiledServer,
+  CompiledWave,
+  Cutover,
+  WaveWindow,
+} from "./compiledPlan.ts";
 import { formatDuration } from "./duration.ts";
 import { isoSeconds } from "./serverRules.ts";
 
@@ -23,15 +29,35 @@ interface DryRunServer {
   parameters: Record<string, string>;
 }
 
+interface DryRunWindow {
+  cron: string;
+  timezone: string;
+  duration: string;
+  nextOpenings: string[];
+}
+
 interface DryRunWave {
   name: string;
   order: "largestFirst" | "asListed";
   /** Set when the order shown is not the order that will run (sizes unknown without --online). */
   orderNote?: string;
   notBefore?: string;
-  window?: { cron: string; timezone: string; duration: string; nextOpenings: string[] };
+  /** `manual`: the wave waits for `smc-waves approve` before it starts. */
+  gate?: "manual";
+  window?: DryRunWindow;
   /** Quota slots the wave can hold at once: min(maxJobs, servers). */
   quota: number;
+  /** How its incremental servers are cut over, and the slots they hold until then. */
+  cutover?: {
+    mode: Cutover["mode"];
+    syncData: boolean;
+    onTimeout: Cutover["onTimeout"];
+    window?: DryRunWindow;
+    /** Incremental servers: each holds its quota slot from its create until its cut-over. */
+    incremental: number;
+    /** Groups they migrate in when there are more of them than the plan's jobs (1 otherwise). */
+    groups: number;
+  };
   servers: DryRunServer[];
 }
 
@@ -87,18 +113,34 @@ function dryRunWave(plan: CompiledPlan, wave: CompiledWave, options: DryRunOptio
     result.orderNote = "shown as listed: largest first needs source sizes (--online)";
   }
   if (wave.notBefore !== undefined) result.notBefore = isoSeconds(wave.notBefore);
-  if (wave.window !== undefined) {
-    const from = Math.max(options.now, wave.notBefore ?? options.now);
-    result.window = {
-      cron: wave.window.cron,
-      timezone: wave.window.timezone,
-      duration: formatDuration(wave.window.durationMs),
-      nextOpenings: nextOpenings(wave.window, from, OPENINGS_SHOWN).map((at) =>
-        formatInZone(at, wave.window?.timezone ?? "UTC"),
-      ),
+  if (wave.gate !== undefined) result.gate = wave.gate;
+  const from = Math.max(options.now, wave.notBefore ?? options.now);
+  if (wave.window !== undefined) result.window = dryRunWindow(wave.window, from);
+  if (wave.cutover !== undefined) {
+    const { mode, syncData, onTimeout, window } = wave.cutover;
+    const incremental = wave.servers.filter((server) => server.settings.runOnce === false).length;
+    result.cutover = {
+      mode,
+      syncData,
+      onTimeout,
+      incremental,
+      // Immediate cut-overs free each slot right after the first image: no groups to wait for.
+      groups: mode === "immediate" ? 1 : Math.ceil(incremental / plan.policy.maxJobs),
+      ...(window === undefined ? {} : { window: dryRunWindow(window, from) }),
     };
   }
   return result;
+}
+
+function dryRunWindow(window: WaveWindow, from: number): DryRunWindow {
+  return {
+    cron: window.cron,
+    timezone: window.timezone,
+    duration: formatDuration(window.durationMs),
+    nextOpenings: nextOpenings(window, from, OPENINGS_SHOWN).map((at) =>
+      formatInZone(at, window.timezone),
+    ),
+  };
 }
 
 function dryRunServer(

@@ -9,6 +9,7 @@ import { type PlanValidation, validatePlanText } from "./validatePlanText.ts";
 export async function loadPlanFile(path: string, now: number): Promise<PlanValidation> {
   const problem = (message: string): PlanValidation => ({
     problems: [{ file: path, line: 1, col: 1, path: "", message }],
+    warnings: [],
   });
   try {
     const info = await stat(path);

@@ -15,6 +15,11 @@ export function formatProblem(problem: PlanProblem): string {
   return `${problem.file}:${problem.line}:${problem.col}: ${problem.message}`;
 }
 
+/** A warning in the same shape, marked so that a person (and a grep) tells it from a problem. */
+export function formatWarning(warning: PlanProblem): string {
+  return `${warning.file}:${warning.line}:${warning.col}: warning: ${warning.message}`;
+}
+
 /** A path as the schema and the rules see it: mapping keys and list indexes. */
 export type PlanPath = readonly (string | number)[];
 
@@ -26,6 +31,8 @@ export interface Finding {
   path: PlanPath;
   message: string;
   at?: "key" | "value";
+  /** A warning does not stop the plan: it runs, and the operator was told. */
+  severity?: "warning";
 }
 
 /** `["waves", 0, "servers", 2, "name"]` → `waves[0].servers[2].name`. */

@@ -1,14 +1,15 @@
-import { formatDuration, parseDuration } from "./duration.ts";
+import { cutoverRules, type WaveServers } from "./cutoverRules.ts";
+import { parseDuration } from "./duration.ts";
 import { asList, asRecord, effectiveSettings, type SettingsLayer } from "./effectiveSettings.ts";
 import type { Position } from "./planDocument.ts";
-import { type Finding, type PlanPath, quoteName, quoteValue } from "./planProblem.ts";
+import { type Finding, type PlanPath, quoteName } from "./planProblem.ts";
 import { effectiveServerRules, settingsLayerRules } from "./serverRules.ts";
-import { cronProblem, timezoneProblem } from "./windowProblems.ts";
+import { checkDuration, checkWindow } from "./windowProblems.ts";
 
 /** Poll no faster than each second (the API throttles) and no slower than hourly. */
 const POLL_RANGE_MS = [1_000, 3_600_000] as const;
-/** A window shorter than a minute cannot start anything; one longer than 31 days is no window. */
-const WINDOW_RANGE_MS = [60_000, 31 * 86_400_000] as const;
+/** What the service gives a job when the plan sets no `validTime` (contract §3). */
+const SERVICE_VALID_MS = 30 * 86_400_000;
 /** `policy.maxJobs` when the plan does not say (the contract's default account quota). */
 export const DEFAULT_MAX_JOBS = 100;
 
@@ -31,6 +32,7 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
   findings.push(...settingsLayerRules(planDefaults, context.now));
   const policy = asRecord(plan.policy);
   checkDuration(findings, ["policy", "pollInterval"], policy?.pollInterval, POLL_RANGE_MS);
+  const maxJobs = typeof policy?.maxJobs === "number" ? policy.maxJobs : DEFAULT_MAX_JOBS;
 
   const waveNames = new Map<string, PlanPath>();
   const serverKeys = new Map<string, PlanPath>();
@@ -55,7 +57,13 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
           `Wave name ${quoteName(waveName)} is already used by the wave at line ${line}; wave names must be unique`,
       );
     }
-    checkWindow(findings, wavePath, asRecord(wave.window), context.now, windowChecks);
+    checkWindow(
+      findings,
+      [...wavePath, "window"],
+      asRecord(wave.window),
+      context.now,
+      windowChecks,
+    );
     const notBefore = typeof wave.notBefore === "string" ? Date.parse(wave.notBefore) : Number.NaN;
     const waveDefaults: SettingsLayer = {
       path: [...wavePath, "defaults"],
@@ -65,8 +73,10 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
 
     const waveSettings = effectiveSettings([planDefaults, waveDefaults]);
     const withoutSystemDisk: PlanPath[] = [];
+    const servers: WaveServers = { count: 0, incremental: 0 };
     asList(wave.servers).forEach((serverValue, serverIndex) => {
       serverCount += 1;
+      servers.count += 1;
       const server = asRecord(serverValue);
       if (server === undefined) return;
       const serverPath: PlanPath = [...wavePath, "servers", serverIndex];
@@ -109,6 +119,11 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
       findings.push(...settingsLayerRules(layer, context.now));
       const settings = effectiveSettings([layer], waveSettings);
       if (!settings.has("systemDiskSize")) withoutSystemDisk.push(serverPath);
+      if (settings.get("runOnce")?.value === false) {
+        servers.incremental += 1;
+        const validForMs = parseDuration(settings.get("validTime")?.value) ?? SERVICE_VALID_MS;
+        servers.shortestValidMs = Math.min(servers.shortestValidMs ?? validForMs, validForMs);
+      }
       findings.push(
         ...effectiveServerRules(settings, {
           path: serverPath,
@@ -132,9 +147,9 @@ export function planRules(data: unknown, context: RuleContext): Finding[] {
       }
     });
     findings.push(...missingSystemDisk(wavePath, withoutSystemDisk, asList(wave.servers).length));
+    findings.push(...cutoverRules(wave, wavePath, servers, { ...context, maxJobs }, windowChecks));
   });
 
-  const maxJobs = typeof policy?.maxJobs === "number" ? policy.maxJobs : DEFAULT_MAX_JOBS;
   if (policy?.onFinish === "keep" && serverCount > maxJobs) {
     findings.push({
       path: ["policy", "onFinish"],
@@ -182,53 +197,4 @@ function noteUnique(
   const first = seen.get(value);
   if (first === undefined) seen.set(value, path);
   else findings.push({ path, message: message(context.locate(first).line) });
-}
-
-function checkDuration(
-  findings: Finding[],
-  path: PlanPath,
-  value: unknown,
-  [min, max]: readonly [number, number],
-): void {
-  const ms = parseDuration(value);
-  if (ms === undefined || (ms >= min && ms <= max)) return;
-  findings.push({
-    path,
-    message: `Expected \`${String(path[path.length - 1])}\` to be from ${formatDuration(min)} to ${formatDuration(max)}, got ${quoteValue(value)}`,
-  });
-}
-
-function checkWindow(
-  findings: Finding[],
-  wavePath: PlanPath,
-  window: Record<string, unknown> | undefined,
-  now: number,
-  cache: Map<string, string | undefined>,
-): void {
-  if (window === undefined) return;
-  const path = [...wavePath, "window"];
-  checkDuration(findings, [...path, "duration"], window.duration, WINDOW_RANGE_MS);
-  let timezone = "UTC";
-  if (typeof window.timezone === "string") {
-    const zone = window.timezone;
-    const problem = cached(cache, `zone ${zone}`, () => timezoneProblem(zone));
-    if (problem === undefined) timezone = window.timezone;
-    else findings.push({ path: [...path, "timezone"], message: problem });
-  }
-  if (typeof window.cron === "string") {
-    const cron = window.cron;
-    const problem = cached(cache, `cron ${timezone} ${cron}`, () =>
-      cronProblem(cron, timezone, now),
-    );
-    if (problem !== undefined) findings.push({ path: [...path, "cron"], message: problem });
-  }
-}
-
-function cached(
-  cache: Map<string, string | undefined>,
-  key: string,
-  compute: () => string | undefined,
-): string | undefined {
-  if (!cache.has(key)) cache.set(key, compute());
-  return cache.get(key);
 }

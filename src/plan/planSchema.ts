@@ -160,11 +160,54 @@ const windowSchema = z
   )
   .describe("New jobs of the wave start only while the window is open.");
 
+const CUTOVER_PHRASE =
+  "`immediate`, `manual`, or a mapping such as `{ window: { cron, duration, timezone } }` (with optional `mode`, `syncData`, `onTimeout`)";
+
+const cutoverSchema = z
+  .union(
+    [
+      z.enum(["immediate", "manual"], { error: CUTOVER_PHRASE }),
+      z.strictObject(
+        {
+          mode: oneOf(["immediate", "manual", "window"])
+            .describe(
+              "When servers in sync are cut over: at once, on `smc-waves cutover`, or in `window`. @default window when `window` is given, else manual",
+            )
+            .optional(),
+          window: windowSchema
+            .describe("Cut-overs start only while this window is open.")
+            .optional(),
+          syncData: flag()
+            .describe(
+              "Run one last sync (a new image) before the job finishes (CutOverReplicationJob SyncData). @default true",
+            )
+            .optional(),
+          onTimeout: oneOf(["wait", "fail"])
+            .describe(
+              "A server whose cut-over could not start before the window closed (its job was mid-sync): wait for the next opening, or fail. @default wait",
+            )
+            .optional(),
+        },
+        { error: CUTOVER_PHRASE },
+      ),
+    ],
+    { error: CUTOVER_PHRASE },
+  )
+  .describe(
+    "How the wave's incremental servers (`runOnce: false`), once in sync, are cut over: `immediate`, `manual` (the default) or in a window.",
+  );
+
 const waveSchema = z
   .strictObject(
     {
       name: smcName("Wave name, unique in the plan."),
+      gate: oneOf(["manual"])
+        .describe(
+          "`manual`: the wave waits before it starts until someone runs `smc-waves approve`.",
+        )
+        .optional(),
       window: windowSchema.optional(),
+      cutover: cutoverSchema.optional(),
       notBefore: timestamp("The wave does not start before this time.").optional(),
       order: oneOf(["largestFirst", "asListed"])
         .describe(
@@ -237,6 +280,7 @@ export const planSchema = z
 export type RawPlan = z.infer<typeof planSchema>;
 export type RawWave = RawPlan["waves"][number];
 export type RawServer = RawWave["servers"][number];
+export type RawCutover = NonNullable<RawWave["cutover"]>;
 export type RawSettings = NonNullable<RawPlan["defaults"]>;
 
 /** The plan's JSON Schema (draft 2020-12) for editors: the same schema the validator runs. */

@@ -14,6 +14,15 @@ export function findingsFromIssues(issues: readonly z.core.$ZodIssue[], data: un
   const findings: Finding[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((segment) => typeof segment !== "symbol");
+    if (issue.code === "invalid_union") {
+      // A mapping where a union also takes a mapping: what is wrong inside it, key by key.
+      const branch = mappingBranch(issue.errors, valueAt(data, path));
+      if (branch !== undefined) {
+        const nested = branch.map((inner) => ({ ...inner, path: [...path, ...inner.path] }));
+        findings.push(...findingsFromIssues(nested, data));
+        continue;
+      }
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) findings.push(unknownKey(path, key));
       continue;
@@ -37,12 +46,39 @@ export function findingsFromIssues(issues: readonly z.core.$ZodIssue[], data: un
       continue;
     }
     const subject = path.length === 0 ? "the plan" : `\`${fieldName(path)}\``;
+    const near = typeof value === "string" ? closestName(value, allowedWords(issue)) : undefined;
     findings.push({
       path,
-      message: `Expected ${subject} to be ${issue.message}, got ${quoteValue(value)}`,
+      message: `Expected ${subject} to be ${issue.message}, got ${quoteValue(value)}${near === undefined ? "" : `; did you mean \`${near}\`?`}`,
     });
   }
   return findings;
+}
+
+/**
+ * The issues of the union branch that takes mappings, when `value` is one and that branch did not
+ * refuse it for its type: its problems (unknown keys, bad values inside) are the useful ones.
+ */
+function mappingBranch(
+  branches: readonly (readonly z.core.$ZodIssue[])[],
+  value: unknown,
+): readonly z.core.$ZodIssue[] | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  // A branch that refused the value itself (not a mapping, not one of its words) is not it.
+  const refusedWhole = (inner: z.core.$ZodIssue) =>
+    inner.path.length === 0 && (inner.code === "invalid_type" || inner.code === "invalid_value");
+  return branches.find((branch) => branch.length > 0 && !branch.some(refusedWhole));
+}
+
+/** The words an enum (or a union of enums and other shapes) accepts, for "did you mean". */
+function allowedWords(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === "invalid_value")
+    return issue.values.filter((word): word is string => typeof word === "string");
+  if (issue.code === "invalid_union")
+    return issue.errors.flatMap((branch) =>
+      branch.filter((inner) => inner.path.length === 0).flatMap(allowedWords),
+    );
+  return [];
 }
 
 function unknownKey(objectPath: PlanPath, key: string): Finding {
@@ -81,12 +117,21 @@ function valueAt(data: unknown, path: PlanPath): unknown {
   return node;
 }
 
+/** The schema under optional/default wrappers; of a union, its mapping option (cutover's form). */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault) {
-    current = current.unwrap() as z.ZodType;
+  for (;;) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) {
+      current = current.unwrap() as z.ZodType;
+    } else if (current instanceof z.ZodUnion) {
+      const options = current.options as readonly z.ZodType[];
+      const mapping = options.find((option) => option instanceof z.ZodObject);
+      if (mapping === undefined) return current;
+      current = mapping;
+    } else {
+      return current;
+    }
   }
-  return current;
 }
 
 /** Keys the schema allows in the mapping at `path` (indexes step into list elements). */

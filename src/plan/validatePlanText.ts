@@ -18,6 +18,8 @@ export interface PlanValidation {
   plan?: CompiledPlan;
   /** Every problem found, in file order. */
   problems: PlanProblem[];
+  /** What runs but may surprise (incremental servers waiting for a person, slots held in groups). */
+  warnings: PlanProblem[];
 }
 
 /**
@@ -42,6 +44,7 @@ export function validatePlanText(text: string, options: ValidatePlanOptions): Pl
         path: pathToString(path),
         message,
       })),
+      warnings: [],
     };
   }
   const data = document.data;
@@ -51,14 +54,18 @@ export function validatePlanText(text: string, options: ValidatePlanOptions): Pl
 
   const seen = new Set<string>();
   const problems: PlanProblem[] = [];
+  const warnings: PlanProblem[] = [];
   for (const finding of findings) {
     const { line, col } = document.locate(finding.path, finding.at);
     const identity = `${line}:${col}:${finding.message}`;
     if (seen.has(identity)) continue;
     seen.add(identity);
-    problems.push({ file, line, col, path: pathToString(finding.path), message: finding.message });
+    const problem = { file, line, col, path: pathToString(finding.path), message: finding.message };
+    (finding.severity === "warning" ? warnings : problems).push(problem);
   }
-  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  const inFileOrder = (a: PlanProblem, b: PlanProblem) => a.line - b.line || a.col - b.col;
+  problems.sort(inFileOrder);
+  warnings.sort(inFileOrder);
   if (problems.length > MAX_REPORTED_PROBLEMS) {
     const rest = problems.length - (MAX_REPORTED_PROBLEMS - 1);
     const last = problems[MAX_REPORTED_PROBLEMS - 1];
@@ -71,6 +78,6 @@ export function validatePlanText(text: string, options: ValidatePlanOptions): Pl
       message: `…and ${rest} more problems`,
     });
   }
-  if (problems.length > 0 || !parsed.success) return { problems };
-  return { plan: compilePlan(parsed.data, (path) => document.locate(path)), problems };
+  if (problems.length > 0 || !parsed.success) return { problems, warnings };
+  return { plan: compilePlan(parsed.data, (path) => document.locate(path)), problems, warnings };
 }
