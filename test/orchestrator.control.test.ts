@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { PlanConflictError } from "../src/orchestrator/migrations.ts";
+import { PlanConflictError } from "../src/orchestrator/planErrors.ts";
 import { type Harness, planOverSources, startHarness } from "./support/migrationHarness.ts";
 
 let harness: Harness | undefined;

@@ -24,6 +24,14 @@ type WaitCode =
   | "Wave.NotBefore"
   | "Wave.Earlier"
   | "Wave.Draining"
+  | "Wave.Approval"
+  | "Cutover.Manual"
+  | "Cutover.Window"
+  | "Cutover.MidSync"
+  | "Cutover.Paused"
+  | "Cutover.Overrun"
+  | "Cutover.Cancelling"
+  | "Cutover.Source"
   | "Plan.Paused"
   | "Plan.Cancelling"
   | "Job.Stopping"
@@ -113,6 +121,54 @@ export const waits = {
       message: `wave ${wave} starts nothing more (${why}); waiting for ${inFlight} server(s) in flight`,
     };
   },
+  approval(wave: string, planId: string): Wait {
+    return {
+      code: "Wave.Approval",
+      message: `wave ${wave} waits for approval before it starts: 'smc-waves approve ${planId} --wave ${wave}'`,
+    };
+  },
+  cutoverManual(planId: string, wave: string, imageId: string): Wait {
+    return {
+      code: "Cutover.Manual",
+      message: `in sync (image ${imageId || "?"}); cut over with 'smc-waves cutover ${planId} --wave ${wave}' (it keeps syncing and holds its quota slot until then)`,
+    };
+  },
+  cutoverWindow(opensAt: number, timezone: string): Wait {
+    return {
+      code: "Cutover.Window",
+      message: `in sync; cuts over in its window, which opens at ${iso(opensAt)} (${timezone})`,
+    };
+  },
+  cutoverMidSync(jobId: string, businessStatus: string, windowClosesAt?: number): Wait {
+    return {
+      code: "Cutover.MidSync",
+      message: `cut-over due, but job ${jobId} is mid-sync (${businessStatus || "Running"}): CutOverReplicationJob is accepted only between runs, so it starts when this run ends${windowClosesAt === undefined ? "" : `, if before the window closes at ${iso(windowClosesAt)}`}`,
+    };
+  },
+  cutoverPaused(): Wait {
+    return {
+      code: "Cutover.Paused",
+      message: "in sync; the plan is paused, so its cut-over waits for resume",
+    };
+  },
+  cutoverOverrun(jobId: string, closedAt: number): Wait {
+    return {
+      code: "Cutover.Overrun",
+      message: `the cut-over window closed at ${iso(closedAt)}; the final sync of job ${jobId} cannot be stopped and goes on until the job finishes`,
+    };
+  },
+  cutoverSource(jobId: string, message: string): Wait {
+    return {
+      code: "Cutover.Source",
+      message: `the final sync of job ${jobId} needs its source, which the service refuses (${message}); asking again at every poll`,
+    };
+  },
+  cancelMidSync(jobId: string): Wait {
+    return {
+      code: "Cutover.Cancelling",
+      message: `the plan was cancelled; job ${jobId} is mid-sync, and is cleaned up when this run ends`,
+    };
+  },
   paused(): Wait {
     return { code: "Plan.Paused", message: "the plan is paused: no new job starts until resumed" };
   },
@@ -197,6 +253,26 @@ export const ends = {
       message: kept
         ? `the plan was cancelled; job ${jobId} (${jobStatus}) is kept because onFinish is keep: free it with 'smc-waves release ${planId}'`
         : `the plan was cancelled; job ${jobId} (${jobStatus}) was deleted`,
+    };
+  },
+  cutOver(by: string, imageId: string, syncData: boolean): EndReason {
+    return {
+      code: "Job.CutOver",
+      message: `cut over (${by}) ${syncData ? "after a final sync" : "without a final sync"}: image ${imageId || "?"}`,
+    };
+  },
+  cutoverWindowMissed(jobId: string, cron: string, timezone: string, closedAt: number): EndReason {
+    return {
+      code: "Cutover.WindowMissed",
+      message: `the cut-over window ("${cron}" in ${timezone}) closed at ${iso(closedAt)} while job ${jobId} was mid-sync, so its cut-over could not start, and onTimeout is fail`,
+    };
+  },
+  cancelledInSync(jobId: string, imageId: string, kept: boolean, planId: string): EndReason {
+    return {
+      code: kept ? "Cancelled.InSyncKept" : "Cancelled.InSync",
+      message: kept
+        ? `the plan was cancelled before the cut-over; incremental job ${jobId} (last image ${imageId || "?"}) is kept because onFinish is keep and goes on syncing: free it with 'smc-waves release ${planId}'`
+        : `the plan was cancelled before the cut-over; incremental job ${jobId} was deleted (its images stay, the last ${imageId || "?"})`,
     };
   },
   skipped(wave: string): EndReason {

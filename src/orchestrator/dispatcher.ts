@@ -100,6 +100,13 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
         ),
       };
     }
+  }
+  if (record.status === "pending" || record.status === "waiting-approval") {
+    if (wave.gate === "manual" && record.approvedAt === undefined) {
+      await holdForApproval(ctx, plan, waveIndex, record.status);
+      // `approve` wakes the plan; the recheck only covers a wake lost to a race with this step.
+      return { parkMs: fallbackMs };
+    }
     await startWave(ctx, plan, waveIndex);
   }
 
@@ -137,6 +144,41 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
     ? Math.min(fallbackMs, ctx.clock.realDelay(window.closesAt - now))
     : fallbackMs;
   return { parkMs };
+}
+
+/**
+ * pending → waiting-approval, saying since when and how to approve; the people who approve are
+ * told once (`gate:waiting`), by whichever daemon made the move.
+ */
+async function holdForApproval(
+  ctx: OrchestratorContext,
+  plan: PlanRecord,
+  waveIndex: number,
+  status: "pending" | "waiting-approval",
+): Promise<void> {
+  if (status === "waiting-approval") return;
+  const wave = plan.spec.waves[waveIndex]?.name ?? String(waveIndex);
+  const waiting = waits.approval(wave, plan.id);
+  const moved = await ctx.store.moveWave(plan.id, waveIndex, {
+    to: "waiting-approval",
+    from: ["pending"],
+    detail: waiting.message,
+    patch: { waiting: { ...waiting, since: ctx.clock.now() } },
+  });
+  if (!moved.ok) return;
+  ctx.events.emit("wave:status", {
+    planId: plan.id,
+    wave,
+    status: "waiting-approval",
+    generation: plan.generation,
+  });
+  ctx.events.emit("gate:waiting", {
+    planId: plan.id,
+    wave,
+    gate: `approval before ${wave}`,
+    reason: waiting.message,
+    generation: plan.generation,
+  });
 }
 
 /** Writes why the wave is held (or clears it), keeping `since` while the reason stays the same. */

@@ -35,7 +35,11 @@ export function jobStateChange(
   const finishedThenGone = !job && server.jobStatus === "Finished" && server.imageId !== undefined;
   const status = job?.status ?? (finishedThenGone ? "Finished" : JOB_GONE);
   const progress = Math.floor(job?.progress ?? server.progress);
-  if (status === server.jobStatus && progress === server.progress) return { kind: "none" };
+  // An incremental job's next run can start and end between two polls: Waiting both times, with
+  // only a new image to show for it. The server step records each run, so a new image wakes it.
+  const newImage = (job?.imageId ?? "") !== "" && job?.imageId !== server.imageId;
+  if (status === server.jobStatus && progress === server.progress && !newImage)
+    return { kind: "none" };
   return {
     kind: "update",
     patch: {
@@ -47,6 +51,7 @@ export function jobStateChange(
       ...(job?.startTime ? { jobStartTime: job.startTime } : {}),
       ...(job?.endTime ? { jobEndTime: job.endTime } : {}),
     },
-    wake: status !== server.jobStatus && ACTIONABLE.has(status),
+    wake:
+      (status !== server.jobStatus && ACTIONABLE.has(status)) || (newImage && status === "Waiting"),
   };
 }

@@ -3,8 +3,10 @@ import { ends, waits } from "../lifecycle/reasons.ts";
 import { isEnded, isInFlight, isRetryable } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import type { OrchestratorContext } from "./context.ts";
+import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
 import { settleCancel } from "./planEnd.ts";
+import { PlanConflictError, PlanStateError } from "./planErrors.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
@@ -12,16 +14,6 @@ import { noteSharedSources, sharedSourceWarnings } from "./sharedSources.ts";
 import { allIndexes } from "./store/planLayout.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
 import type { Actor, Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
-
-/** Another plan with this name but other content exists: submitting would change a running plan. */
-export class PlanConflictError extends Error {
-  override readonly name = "PlanConflictError";
-}
-
-/** The operation does not apply to the plan in its current status. */
-export class PlanStateError extends Error {
-  override readonly name = "PlanStateError";
-}
 
 /** Plan ids are BullMQ-safe (no ':') and readable: the plan's name with anything else as '-'. */
 function planIdOf(name: string): string {
@@ -233,6 +225,19 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
       });
       await enqueuePlan(ctx.queues.plans, planId, generation);
       return summary(planId);
+    },
+
+    async approve(planId, { wave }, actor = IN_PROCESS) {
+      const plan = await ctx.store.getPlan(planId);
+      if (!plan) return undefined;
+      await approveWave(ctx, plan, wave, actor);
+      return summary(planId);
+    },
+
+    async cutover(planId, options, actor = IN_PROCESS) {
+      const plan = await ctx.store.getPlan(planId);
+      if (!plan) return undefined;
+      return requestCutover(ctx, plan, options, actor);
     },
 
     async release(planId, actor = IN_PROCESS) {

@@ -40,6 +40,8 @@ export async function retryServers(
       createTried: false,
       stopRequested: false,
       startRequested: false,
+      restartsBeforeRun: null,
+      cutoverDueUntil: null,
     } as const;
     const jobId = server.keptJob ? server.jobId : undefined;
     if (jobId && server.jobStatus && RESTARTABLE.has(server.jobStatus)) {
@@ -71,6 +73,12 @@ export async function retryServers(
           progress: 0,
           imageId: null,
           keptJob: null,
+          // A new job: its runs, and any cut-over of the old one, start again from nothing.
+          syncRuns: null,
+          lastSyncAt: null,
+          lastSyncImageId: null,
+          cutoverRequest: null,
+          cutover: null,
         },
       });
     }

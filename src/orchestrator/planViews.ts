@@ -1,5 +1,6 @@
 import { type WaitReason, waits } from "../lifecycle/reasons.ts";
 import { isEnded, SERVER_STATUSES } from "../lifecycle/statuses.ts";
+import type { Cutover } from "../plan/compiledPlan.ts";
 import type { MigrationStore } from "./store/migrationStore.ts";
 import { allIndexes, toCounts } from "./store/planLayout.ts";
 import type { QuotaLedger } from "./store/quotaLedger.ts";
@@ -17,6 +18,7 @@ import type {
   ServerCounts,
   ServerView,
   StatusReason,
+  WaveCutoverView,
   WaveSummary,
 } from "./views.ts";
 
@@ -24,6 +26,8 @@ interface Stores {
   store: MigrationStore;
   servers: ServerStore;
   ledger: QuotaLedger;
+  /** World time: how old an incremental server's last sync is. */
+  clock: { now(): number };
 }
 
 /**
@@ -68,6 +72,12 @@ export async function planView(stores: Stores, planId: string): Promise<PlanView
   for (const server of heldWaits) {
     if (!held.has(server.sourceId ?? "")) delete server.waiting;
   }
+  const now = stores.clock.now();
+  const incremental = new Set(
+    plan.spec.waves.flatMap((wave) =>
+      wave.servers.filter((server) => server.settings.runOnce === false).map((s) => s.key),
+    ),
+  );
   return {
     ...planHeader(plan),
     counts: sumCounts(counts),
@@ -76,7 +86,10 @@ export async function planView(stores: Stores, planId: string): Promise<PlanView
       ...wave,
       servers: servers
         .filter((server) => server.wave === wave.index)
-        .map((server) => serverView(plan, server, summaries, histories[server.index] ?? [])),
+        .map((server) => ({
+          ...serverView(plan, server, summaries, histories[server.index] ?? []),
+          ...(incremental.has(server.key) ? incrementalView(server, waves[server.wave], now) : {}),
+        })),
     })),
   };
 }
@@ -105,8 +118,76 @@ function waveSummaries(
       ...optional("waiting", waiting),
       ...optional("startedAt", record.startedAt),
       ...optional("finishedAt", record.finishedAt),
+      ...(wave.gate
+        ? {
+            gate: {
+              ...optional("approvedBy", record.approvedBy),
+              ...optional("approvedAt", record.approvedAt),
+            },
+          }
+        : {}),
+      ...(wave.cutover ? { cutover: waveCutoverView(wave.cutover, record) } : {}),
     };
   });
+}
+
+function waveCutoverView(cutover: Cutover, record: WaveRecord): WaveCutoverView {
+  return {
+    mode: cutover.mode,
+    syncData: cutover.syncData,
+    onTimeout: cutover.onTimeout,
+    ...(cutover.window
+      ? {
+          window: {
+            cron: cutover.window.cron,
+            timezone: cutover.window.timezone,
+            durationMs: cutover.window.durationMs,
+          },
+        }
+      : {}),
+    ...optional("requestedBy", record.cutoverRequest?.by),
+    ...optional("requestedAt", record.cutoverRequest?.at),
+  };
+}
+
+/** An incremental server's syncs and cut-over, once there is something to say about them. */
+function incrementalView(
+  server: ServerRecord,
+  wave: WaveRecord | undefined,
+  now: number,
+): Pick<ServerView, "sync" | "cutover"> {
+  const view: Pick<ServerView, "sync" | "cutover"> = {};
+  if (server.syncRuns !== undefined) {
+    const inSync = server.status === "syncing" || server.status === "cutting-over";
+    view.sync = {
+      runs: server.syncRuns,
+      ...optional("lastAt", server.lastSyncAt),
+      ...optional("lastImageId", server.lastSyncImageId),
+      ...(inSync && server.lastSyncAt !== undefined
+        ? { ageMs: Math.max(0, now - server.lastSyncAt) }
+        : {}),
+    };
+  }
+  const request = server.cutoverRequest ?? wave?.cutoverRequest;
+  const cut = server.cutover;
+  if (cut || request) {
+    view.cutover = {
+      ...optional("requestedBy", request?.by),
+      ...optional("requestedAt", request?.at),
+      ...(cut
+        ? {
+            by: cut.by,
+            startedAt: cut.startedAt,
+            syncData: cut.syncData,
+            ...optional("acceptedAt", cut.acceptedAt),
+            ...optional("finishedAt", cut.finishedAt),
+            ...optional("imageId", cut.imageId),
+            ...(cut.overran ? { overran: true } : {}),
+          }
+        : {}),
+    };
+  }
+  return view;
 }
 
 /** A wave after the current one waits for it. */

@@ -6,14 +6,16 @@ import { type ReplicationJob, UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
 import { clientToken, park, payloadOf, replicationJobName } from "./jobCatalogue.ts";
 import { createRequest } from "./jobRequest.ts";
+import { watchCutover } from "./serverCutover.ts";
 import { completeEnd, failServer, recordJob, retryRequeue } from "./serverEnd.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
 import { watchJob } from "./serverProgress.ts";
 import { stopJob } from "./serverStop.ts";
+import { watchSync } from "./serverSync.ts";
 
 /**
- * The step job of one server: create → start → watch → finish, or stop and clean up when its plan
- * is cancelled. Every step reads the server's record first and is safe to run again, because
+ * The step job of one server: create → start → watch → finish (an incremental job: → in sync →
+ * cut over → finish), or stop and clean up when its plan is cancelled. Every step reads the server's record first and is safe to run again, because
  * BullMQ delivers at least once and a daemon can die between any two lines: a create is found
  * again by the job's unique name and its ClientToken, a start of a running job is a no-op, a
  * delete of a deleted job is done. SMC errors never fail the BullMQ job: the step waits (with its
@@ -40,7 +42,12 @@ export async function processServerJob(
     // An end decided before a crash is carried out before anything else.
     if (outcome.server.ending) return completeEnd(outcome, account);
     if (outcome.server.status === "creating" && !(await createJob(ctx, account, outcome))) return;
+    // Each step may hand the server on to the next within one run: running → syncing (first
+    // image of an incremental job) → cutting-over (`immediate`), or → stopping after a cancel.
     if (outcome.server.status === "running") await watchJob(ctx, account, outcome, job, token);
+    if (outcome.server.status === "syncing") await watchSync(ctx, account, outcome, job, token);
+    if (outcome.server.status === "cutting-over")
+      await watchCutover(ctx, account, outcome, job, token);
     if (outcome.server.status === "stopping") await stopJob(ctx, account, outcome, job, token);
   } catch (error) {
     if (!isSmcError(error)) throw error;

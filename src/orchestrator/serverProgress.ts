@@ -1,11 +1,13 @@
 import type { Job } from "bullmq";
 import { ends, waits } from "../lifecycle/reasons.ts";
-import { classify, isSmcError } from "../smc/errors.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
 import { park } from "./jobCatalogue.ts";
+import { endGone, restartOrFail, startIgnoringRepeat } from "./jobRecovery.ts";
 import { JOB_GONE } from "./jobStateChange.ts";
+import { endCutOver } from "./serverCutover.ts";
 import { endServer, failServer } from "./serverEnd.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
+import { enterSync } from "./serverSync.ts";
 
 /**
  * Starts the server's job if it has not been started, then acts on the status the batch poller
@@ -81,17 +83,17 @@ export async function watchJob(
   const incremental = outcome.settings?.runOnce === false;
   switch (outcome.server.jobStatus) {
     case "Finished":
+      // Only a cut-over finishes an incremental job: a retried server's final sync, or one cut
+      // over outside smc-waves.
+      if (incremental) return endCutOver(outcome, account);
       return endSucceeded(outcome, account);
     case "Waiting":
-      // An incremental job waits between runs; its first image means the server has migrated, and
-      // the job is kept so that its later runs go on.
-      if (incremental && outcome.server.imageId)
-        return endServer(outcome, account, {
-          to: "succeeded",
-          reasonCode: "Job.Synced",
-          reason: `image ${outcome.server.imageId}`,
-          keepJob: `incremental job ${jobId} keeps syncing every ${outcome.settings?.frequency ?? "?"} h until it is cut over or released`,
-        });
+      // An incremental job waits between runs: after its first full image it is in sync, and
+      // serverJob.ts goes on with the syncing step (recording runs, cutting it over).
+      if (incremental && outcome.server.imageId) {
+        await enterSync(outcome);
+        return;
+      }
       return park(job, token, waitMs);
     case "InError":
       if (cancelled) return endCancelled(outcome, account);
@@ -136,80 +138,4 @@ export async function endCancelled(outcome: ServerOutcome, account: AccountRunti
     reason: reason.message,
     retryCleanUp: true,
   });
-}
-
-/** Someone deleted the job: its slot and source are free; the server failed. */
-async function endGone(
-  ctx: OrchestratorContext,
-  account: AccountRuntime,
-  outcome: ServerOutcome,
-  jobId: string,
-): Promise<void> {
-  await ctx.tracking.untrack(outcome.account, jobId);
-  await ctx.ledger.releaseRunning(outcome.account, jobId);
-  await ctx.ledger.releaseJob(outcome.account, outcome.plan.id, jobId);
-  await ctx.ledger.releaseSource(outcome.slot);
-  // Without its job the server holds nothing; the end then only moves its status.
-  await outcome.update({ jobId: null, jobStatus: null });
-  await outcome.record("job:gone", jobId);
-  await failServer(outcome, ends.jobGone(jobId), account);
-}
-
-async function restartOrFail(
-  ctx: OrchestratorContext,
-  account: AccountRuntime,
-  outcome: ServerOutcome,
-  job: Job,
-  token: string | undefined,
-): Promise<void> {
-  const jobId = outcome.server.jobId ?? "";
-  const errorCode = outcome.server.jobErrorCode || "InternalError";
-  const { jobRestarts } = outcome.plan.spec.policy;
-  if (classify(errorCode) !== "transient" || outcome.server.restarts >= jobRestarts) {
-    return failServer(
-      outcome,
-      ends.jobInError(
-        jobId,
-        errorCode,
-        classify(errorCode) === "transient" ? outcome.server.restarts : 0,
-        outcome.server.jobStatusInfo ?? "",
-      ),
-      account,
-    );
-  }
-  if (!(await startIgnoringRepeat(account, jobId))) {
-    // Not InError any more: an earlier, unanswered start of ours went through. Not a new restart.
-    await outcome.update({ jobStatus: "Running" });
-    return park(job, token, 2 * ctx.settings.pollIntervalMs);
-  }
-  const restarts = await ctx.servers.incrementServer(
-    outcome.plan.id,
-    outcome.server.index,
-    "restarts",
-  );
-  // Until the poller says otherwise the job is running again; an InError seen before this start
-  // must not restart it twice.
-  await outcome.update({ jobStatus: "Running", restarts, retries: 0, throttles: 0 });
-  await outcome.record("job:restarted", `${errorCode} (restart ${restarts} of ${jobRestarts})`);
-  ctx.events.emit("job:restarted", {
-    planId: outcome.plan.id,
-    key: outcome.server.key,
-    jobId,
-    errorCode,
-  });
-  return park(job, token, 2 * ctx.settings.pollIntervalMs);
-}
-
-/**
- * A start repeated after a crash (or after a lost answer) finds the job already running: that is
- * success too. Returns false in that case, true when this call started the job.
- */
-async function startIgnoringRepeat(account: AccountRuntime, jobId: string): Promise<boolean> {
-  try {
-    await account.client.startReplicationJob({ jobId });
-    return true;
-  } catch (error) {
-    if (isSmcError(error) && error.code === "ReplicationJob.InvalidStatus") return false;
-    throw error;
-  }
 }

@@ -52,7 +52,55 @@ export interface ServerView {
   restarts: number;
   startedAt?: number;
   finishedAt?: number;
+  /** An incremental server's syncs, once it has its first image. */
+  sync?: SyncView;
+  /** An incremental server's cut-over: asked for, under way or done. */
+  cutover?: CutoverView;
   history: HistoryEntry[];
+}
+
+/** The runs of an incremental job: how many, and how fresh its newest image is. */
+export interface SyncView {
+  runs: number;
+  /** When the newest run ended, epoch ms (world time). */
+  lastAt?: number;
+  /** Milliseconds since then, on the daemon's clock, while the server is in sync. */
+  ageMs?: number;
+  lastImageId?: string;
+}
+
+/** Who asked for a cut-over and how it went; times are epoch ms (world time). */
+export interface CutoverView {
+  /** On whose word it ran: a person's name, `window`, `immediate` or `outside smc-waves`. */
+  by?: string;
+  /** A person's request (for the server or its wave), while it waits or after. */
+  requestedBy?: string;
+  requestedAt?: number;
+  startedAt?: number;
+  acceptedAt?: number;
+  finishedAt?: number;
+  /** The image the job ended with. */
+  imageId?: string;
+  syncData?: boolean;
+  /** The final sync ran past its window's close. */
+  overran?: boolean;
+}
+
+/** A wave's gate and cut-over as the plan says them, with what people did about them. */
+export interface WaveGateView {
+  /** Who approved it and when (epoch ms); absent while it waits. */
+  approvedBy?: string;
+  approvedAt?: number;
+}
+
+export interface WaveCutoverView {
+  mode: "immediate" | "manual" | "window";
+  window?: { cron: string; timezone: string; durationMs: number };
+  syncData: boolean;
+  onTimeout: "wait" | "fail";
+  /** A person asked for every incremental server of the wave to be cut over. */
+  requestedBy?: string;
+  requestedAt?: number;
 }
 
 export interface WaveSummary {
@@ -66,6 +114,10 @@ export interface WaveSummary {
   counts: ServerCounts;
   startedAt?: number;
   finishedAt?: number;
+  /** Present when the wave has `gate: manual`. */
+  gate?: WaveGateView;
+  /** Present when the wave has incremental servers. */
+  cutover?: WaveCutoverView;
 }
 
 /** @public */
@@ -146,6 +198,23 @@ export interface ReleaseResult {
   remaining: { jobId: string; server: string; why: string }[];
 }
 
+/** What `cutover` did for each incremental server it names. */
+export interface CutoverResult {
+  planId: string;
+  wave: string;
+  requestedBy: string;
+  servers: {
+    server: string;
+    status: ServerStatus;
+    /**
+     * `now`: in sync, its cut-over starts (between two runs of its job); `when-in-sync`: once its
+     * first image exists; `under-way`: already cutting over; `done`: cut over before; `ended`:
+     * failed, cancelled or skipped (retry-failed first).
+     */
+    outcome: "now" | "when-in-sync" | "under-way" | "done" | "ended";
+  }[];
+}
+
 /** Who asked for an operator action, as the history and the log record it. */
 export interface Actor {
   /** The API token's name, `operator` for the single SMC_WAVES_API_TOKEN, `cli` in-process. */
@@ -168,6 +237,21 @@ export interface Migrations {
     actor?: Actor,
   ): Promise<PlanSummary | undefined>;
   retryFailed(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
+  /**
+   * Approves a wave's gate (`gate: manual`), while it waits or in advance; rejects with
+   * `PlanTargetError` for a wave the plan lacks, `PlanStateError` for one with no gate or approved.
+   */
+  approve(
+    planId: string,
+    options: { wave: string },
+    actor?: Actor,
+  ): Promise<PlanSummary | undefined>;
+  /** Cuts over a wave's incremental servers (or one of them) now, or as soon as each is in sync. */
+  cutover(
+    planId: string,
+    options: { wave: string; server?: string },
+    actor?: Actor,
+  ): Promise<CutoverResult | undefined>;
   /** Deletes every job the plan left in the account; the plan must have ended. */
   release(planId: string, actor?: Actor): Promise<ReleaseResult | undefined>;
   quota(): Promise<QuotaView[]>;

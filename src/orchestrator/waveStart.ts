@@ -58,7 +58,7 @@ export async function startWave(
   );
   const moved = await ctx.store.moveWave(plan.id, waveIndex, {
     to: "running",
-    from: ["pending"],
+    from: ["pending", "waiting-approval"],
     patch: { startedAt: ctx.clock.now(), waiting: null },
   });
   if (moved.ok)

@@ -1,6 +1,7 @@
 import type { WaitReason } from "../../lifecycle/reasons.ts";
 import type { PlanStatus, ServerStatus, WaveStatus } from "../../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../../plan/compiledPlan.ts";
+import type { CutoverRequest } from "../../scheduler/cutoverDecision.ts";
 
 /**
  * The records the store keeps in Redis hashes, and their encoding: every field a string, absent
@@ -80,12 +81,47 @@ export interface ServerRecord extends Reasoned {
   startedAt?: number;
   finishedAt?: number;
   generation: number;
+  /** Runs of its incremental job recorded in its history, each with its image. */
+  syncRuns?: number;
+  /** The newest recorded run's end (epoch ms) and image: "in sync as of". */
+  lastSyncAt?: number;
+  lastSyncImageId?: string;
+  /** `restarts` when the current run began: `jobRestarts` counts per run of a weeks-long job. */
+  restartsBeforeRun?: number;
+  /** A person asked for this server's cut-over (its wave's request is on the wave). */
+  cutoverRequest?: CutoverRequest;
+  /** Set while a window's cut-over is due but the job is mid-sync: when that opening closes. */
+  cutoverDueUntil?: number;
+  /** The cut-over, from its start (server `cutting-over`) to its image. */
+  cutover?: CutoverRecord;
+}
+
+/** A server's cut-over as it happens; every time is epoch ms, world time. */
+export interface CutoverRecord {
+  /** On whose word: a person's name, `window` or `immediate`. */
+  by: string;
+  startedAt: number;
+  syncData: boolean;
+  /** When CutOverReplicationJob was accepted. */
+  acceptedAt?: number;
+  /** For a window's cut-over: when that opening closes (a final sync may run past it). */
+  windowClosesAt?: number;
+  /** The final sync ran past the window's close, and the history says so. */
+  overran?: boolean;
+  finishedAt?: number;
+  /** The image the job ended with: the final sync's, or the newest before it. */
+  imageId?: string;
 }
 
 export interface WaveRecord extends Reasoned {
   status: WaveStatus;
   startedAt?: number;
   finishedAt?: number;
+  /** Who approved its gate (`gate: manual`) and when, epoch ms. */
+  approvedBy?: string;
+  approvedAt?: number;
+  /** A person asked for the cut-over of every incremental server of the wave. */
+  cutoverRequest?: CutoverRequest;
 }
 
 /** An end decided but not yet carried out (see orchestrator/serverEnd.ts). */
@@ -161,6 +197,9 @@ export function decodeWave(raw: Record<string, string>): WaveRecord {
     ...reasoned(raw),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
+    ...optional("approvedBy", raw.approvedBy),
+    ...optional("approvedAt", int(raw.approvedAt)),
+    ...optional("cutoverRequest", parseJson<CutoverRequest>(raw.cutoverRequest)),
   };
 }
 
@@ -196,6 +235,13 @@ export function decodeServer(raw: Record<string, string>): ServerRecord {
     ...optional("ending", parseJson<PendingEnd>(raw.ending)),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
+    ...optional("syncRuns", int(raw.syncRuns)),
+    ...optional("lastSyncAt", int(raw.lastSyncAt)),
+    ...optional("lastSyncImageId", raw.lastSyncImageId),
+    ...optional("restartsBeforeRun", int(raw.restartsBeforeRun)),
+    ...optional("cutoverRequest", parseJson<CutoverRequest>(raw.cutoverRequest)),
+    ...optional("cutoverDueUntil", int(raw.cutoverDueUntil)),
+    ...optional("cutover", parseJson<CutoverRecord>(raw.cutover)),
   };
 }
 
