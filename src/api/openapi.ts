@@ -195,6 +195,67 @@ export function openApiDocument(
           }),
         },
       }),
+      "/api/plans/{id}/approve": {
+        post: {
+          summary:
+            "Approve a wave's gate (`gate: manual`): while it waits, or in advance; the approver (the token's name) and time go into the plan's history and the report",
+          parameters: [planId, { name: "wave", in: "query", schema: { type: "string" } }],
+          requestBody: {
+            required: false,
+            content: json({
+              type: "object",
+              required: ["wave"],
+              properties: { wave: { type: "string" } },
+            }),
+          },
+          responses: {
+            200: { description: "The plan after the approval", content: json(ref("PlanSummary")) },
+            400: { description: "No wave named", content: json(ref("Error")) },
+            401: unauthorized,
+            404: { description: "No such plan or wave", content: json(ref("Error")) },
+            409: {
+              description: "The wave has no gate, was already approved, or has ended",
+              content: json(ref("Error")),
+            },
+          },
+        },
+      },
+      "/api/plans/{id}/cutover": {
+        post: {
+          summary:
+            "Cut over a wave's incremental servers (or one): those in sync at once (between two runs of their job), the others as soon as they are, whatever the wave's cut-over mode",
+          parameters: [
+            planId,
+            { name: "wave", in: "query", schema: { type: "string" } },
+            { name: "server", in: "query", schema: { type: "string" } },
+          ],
+          requestBody: {
+            required: false,
+            content: json({
+              type: "object",
+              required: ["wave"],
+              properties: {
+                wave: { type: "string" },
+                server: { type: "string", description: "A server's name, source id or key" },
+              },
+            }),
+          },
+          responses: {
+            200: {
+              description: "What happens to each server",
+              content: json(ref("CutoverResult")),
+            },
+            400: { description: "No wave named", content: json(ref("Error")) },
+            401: unauthorized,
+            404: { description: "No such plan, wave or server", content: json(ref("Error")) },
+            409: {
+              description:
+                "The plan is not running or paused, or the wave (server) has nothing to cut over",
+              content: json(ref("Error")),
+            },
+          },
+        },
+      },
       "/api/plans/{id}/release": {
         post: {
           summary:

@@ -33,6 +33,41 @@ const historyEntry = {
   },
 };
 
+const syncView = {
+  type: "object",
+  required: ["runs"],
+  description: "An incremental server's runs, each with an image",
+  properties: {
+    runs: { type: "integer" },
+    lastAt: epochMs,
+    ageMs: { type: "integer", description: "Since the newest run ended, while in sync" },
+    lastImageId: { type: "string" },
+  },
+};
+const cutoverView = {
+  type: "object",
+  description: "An incremental server's cut-over: asked for, under way or done",
+  properties: {
+    by: { type: "string", description: "A person's name, `window`, `immediate`" },
+    requestedBy: { type: "string" },
+    requestedAt: epochMs,
+    startedAt: epochMs,
+    acceptedAt: epochMs,
+    finishedAt: epochMs,
+    imageId: { type: "string" },
+    syncData: { type: "boolean" },
+    overran: { type: "boolean", description: "The final sync ran past its window" },
+  },
+};
+const windowView = {
+  type: "object",
+  properties: {
+    cron: { type: "string" },
+    timezone: { type: "string" },
+    durationMs: { type: "integer" },
+  },
+};
+
 export const SCHEMAS = {
   Error: {
     type: "object",
@@ -144,6 +179,24 @@ export const SCHEMAS = {
       counts: ref("ServerCounts"),
       startedAt: epochMs,
       finishedAt: epochMs,
+      gate: {
+        type: "object",
+        description: "`gate: manual`: who approved it and when; empty while it waits",
+        properties: { approvedBy: { type: "string" }, approvedAt: epochMs },
+      },
+      cutover: {
+        type: "object",
+        required: ["mode", "syncData", "onTimeout"],
+        description: "How its incremental servers are cut over",
+        properties: {
+          mode: { enum: ["immediate", "manual", "window"] },
+          window: windowView,
+          syncData: { type: "boolean" },
+          onTimeout: { enum: ["wait", "fail"] },
+          requestedBy: { type: "string" },
+          requestedAt: epochMs,
+        },
+      },
     },
   },
   PlanSummary: {
@@ -185,7 +238,30 @@ export const SCHEMAS = {
       restarts: { type: "integer" },
       startedAt: epochMs,
       finishedAt: epochMs,
+      sync: syncView,
+      cutover: cutoverView,
       history: { type: "array", items: historyEntry },
+    },
+  },
+  CutoverResult: {
+    type: "object",
+    required: ["planId", "wave", "requestedBy", "servers"],
+    properties: {
+      planId: { type: "string" },
+      wave: { type: "string" },
+      requestedBy: { type: "string" },
+      servers: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["server", "status", "outcome"],
+          properties: {
+            server: { type: "string" },
+            status: { enum: [...SERVER_STATUSES] },
+            outcome: { enum: ["now", "when-in-sync", "under-way", "done", "ended"] },
+          },
+        },
+      },
     },
   },
   PlanView: {
@@ -215,7 +291,10 @@ export const SCHEMAS = {
     type: "object",
     required: [...REPORT_COLUMNS],
     properties: Object.fromEntries(
-      REPORT_COLUMNS.map((c) => [c, c === "attempts" ? { type: "integer" } : { type: "string" }]),
+      REPORT_COLUMNS.map((c) => [
+        c,
+        c === "attempts" || c === "syncs" ? { type: "integer" } : { type: "string" },
+      ]),
     ),
   },
   ActionRow: {

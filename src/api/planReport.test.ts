@@ -59,7 +59,34 @@ const plan: PlanView = {
         }),
       ],
     },
+    {
+      name: "w2-db",
+      index: 1,
+      status: "succeeded",
+      counts,
+      gate: { approvedBy: "alice", approvedAt: Date.UTC(2026, 0, 3, 1, 0, 0) },
+      servers: [
+        server({
+          sourceId: "s-2",
+          name: "db-01",
+          wave: "w2-db",
+          jobId: "j-2",
+          imageId: "m-9",
+          sync: { runs: 4, lastAt: Date.UTC(2026, 0, 3, 5, 0, 0), lastImageId: "m-9" },
+          cutover: { by: "window", finishedAt: Date.UTC(2026, 0, 3, 5, 0, 0), imageId: "m-9" },
+        }),
+      ],
+    },
   ],
+};
+
+const NOT_INCREMENTAL = {
+  syncs: 0,
+  lastSyncAt: "",
+  cutoverBy: "",
+  cutoverAt: "",
+  approvedBy: "",
+  approvedAt: "",
 };
 
 describe("plan report", () => {
@@ -78,6 +105,7 @@ describe("plan report", () => {
         reason: "Job.Finished: image m-1",
         waiting: "",
         keptJob: "onFinish is keep: job j-1 (Finished) stays in the account",
+        ...NOT_INCREMENTAL,
       },
       {
         sourceId: "",
@@ -92,6 +120,27 @@ describe("plan report", () => {
         reason: 'SourceServerState.Invalid: =HYPERLINK("x")\nsecond line',
         waiting: "",
         keptJob: "",
+        ...NOT_INCREMENTAL,
+      },
+      {
+        sourceId: "s-2",
+        name: "db-01",
+        wave: "w2-db",
+        status: "succeeded",
+        jobId: "j-2",
+        imageId: "m-9",
+        startedAt: "",
+        finishedAt: "",
+        attempts: 0,
+        reason: "",
+        waiting: "",
+        keptJob: "",
+        syncs: 4,
+        lastSyncAt: "2026-01-03T05:00:00.000Z",
+        cutoverBy: "window",
+        cutoverAt: "2026-01-03T05:00:00.000Z",
+        approvedBy: "alice",
+        approvedAt: "2026-01-03T01:00:00.000Z",
       },
     ]);
   });
@@ -99,12 +148,12 @@ describe("plan report", () => {
   it("writes RFC 4180 CSV, quoting commas, quotes and newlines, and defusing formulas", () => {
     const rows = reportRows(plan);
     const withFormula = { ...rows[1], reason: '=HYPERLINK("x")' } as (typeof rows)[number];
-    expect(reportCsv([...rows, withFormula])).toBe(
+    expect(reportCsv([...rows.slice(0, 2), withFormula])).toBe(
       [
-        "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob",
-        "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,Job.Finished: image m-1,,onFinish is keep: job j-1 (Finished) stays in the account",
-        ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line",,',
-        ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")",,',
+        "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob,syncs,lastSyncAt,cutoverBy,cutoverAt,approvedBy,approvedAt",
+        "s-1,web-01,w1,succeeded,j-1,m-1,2026-01-02T03:04:05.000Z,2026-01-02T05:00:00.000Z,2,Job.Finished: image m-1,,onFinish is keep: job j-1 (Finished) stays in the account,0,,,,,",
+        ',"db, ""primary""",w1,failed,,,,,0,"SourceServerState.Invalid: =HYPERLINK(""x"")\nsecond line",,,0,,,,,',
+        ',"db, ""primary""",w1,failed,,,,,0,"\'=HYPERLINK(""x"")",,,0,,,,,',
         "",
       ].join("\r\n"),
     );

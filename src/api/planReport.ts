@@ -17,6 +17,16 @@ export interface ReportRow {
   waiting: string;
   /** Why its job is still in the account although the server ended, empty when it is not. */
   keptJob: string;
+  /** Runs of an incremental job (the full copy, each re-sync, the final sync); 0 for others. */
+  syncs: number;
+  /** When its newest run ended. */
+  lastSyncAt: string;
+  /** On whose word it was cut over (a person, `window`, `immediate`), and when it finished. */
+  cutoverBy: string;
+  cutoverAt: string;
+  /** Who approved its wave's gate, and when; empty for a wave without one. */
+  approvedBy: string;
+  approvedAt: string;
 }
 
 export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
@@ -32,6 +42,12 @@ export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
   "reason",
   "waiting",
   "keptJob",
+  "syncs",
+  "lastSyncAt",
+  "cutoverBy",
+  "cutoverAt",
+  "approvedBy",
+  "approvedAt",
 ];
 
 const iso = (epochMs: number | undefined) =>
@@ -54,6 +70,12 @@ export function reportRows(plan: PlanView): ReportRow[] {
         : "",
       waiting: server.waiting?.message ?? "",
       keptJob: server.keptJob ?? "",
+      syncs: server.sync?.runs ?? 0,
+      lastSyncAt: iso(server.sync?.lastAt),
+      cutoverBy: server.cutover?.by ?? "",
+      cutoverAt: iso(server.cutover?.finishedAt),
+      approvedBy: wave.gate?.approvedBy ?? "",
+      approvedAt: iso(wave.gate?.approvedAt),
     })),
   );
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { PlanConflictError, PlanStateError } from "../orchestrator/migrations.ts";
+import { PlanConflictError, PlanStateError, PlanTargetError } from "../orchestrator/planErrors.ts";
 import type { Actor, Migrations, PlanSummary } from "../orchestrator/views.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
@@ -175,6 +175,34 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     migrations.cancel(id, { stopRunning: stopRunning(body, query) }, actor),
   );
 
+  // A person's decisions during a run: who made them goes into the plan's history and the report.
+  app.post<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    "/api/plans/:id/approve",
+    needs("operator", "approve", "approving a wave's gate"),
+    async (request, reply) => {
+      const wave = textField(request.body, request.query, "wave", true) ?? "";
+      return answer(reply, request.params.id, () =>
+        migrations.approve(request.params.id, { wave }, actorOf(request)),
+      );
+    },
+  );
+
+  app.post<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    "/api/plans/:id/cutover",
+    needs("operator", "cutover", "cutting over incremental servers"),
+    async (request, reply) => {
+      const wave = textField(request.body, request.query, "wave", true) ?? "";
+      const server = textField(request.body, request.query, "server", false);
+      return answer(reply, request.params.id, () =>
+        migrations.cutover(
+          request.params.id,
+          { wave, ...(server === undefined ? {} : { server }) },
+          actorOf(request),
+        ),
+      );
+    },
+  );
+
   app.post<{ Params: { id: string } }>(
     "/api/plans/:id/release",
     needs("operator", "release", "releasing the jobs a plan left"),
@@ -236,6 +264,44 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
 
 class BadRequest extends Error {
   readonly statusCode = 400;
+}
+
+/** An action's result, a 404 for an unknown plan (or wave, server), a 409 for a wrong status. */
+async function answer(
+  reply: FastifyReply,
+  planId: string,
+  run: () => Promise<object | undefined>,
+): Promise<unknown> {
+  try {
+    return (await run()) ?? notFound(reply, planId);
+  } catch (error) {
+    if (error instanceof PlanTargetError)
+      return reply.code(404).send({ error: "not_found", message: error.message });
+    if (!isConflict(error)) throw error;
+    return reply.code(409).send({ error: "conflict", message: error.message });
+  }
+}
+
+/** `?key=value` or a JSON body `{ "key": "value" }`: a non-empty string, or a 400 saying so. */
+function textField(
+  body: unknown,
+  query: Record<string, string | undefined>,
+  key: string,
+  required: boolean,
+): string | undefined {
+  const value =
+    query[key] ??
+    (body !== null && typeof body === "object"
+      ? (body as Record<string, unknown>)[key]
+      : undefined);
+  if (value === undefined) {
+    if (required)
+      throw new BadRequest(`${key} is required: ?${key}=NAME or a JSON body {"${key}": "NAME"}`);
+    return undefined;
+  }
+  if (typeof value !== "string" || value === "")
+    throw new BadRequest(`${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** `?stopRunning=true` or a JSON body `{ "stopRunning": true }`; absent means false. */

@@ -41,6 +41,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "run the failed servers of an ended plan again",
     load: () => import("./controlCommand.ts").then((module) => module.command("retry-failed")),
   },
+  approve: {
+    summary: "let a wave with `gate: manual` start (--wave WAVE)",
+    load: () => import("./approveCommand.ts"),
+  },
+  cutover: {
+    summary: "cut over a wave's incremental servers now (--wave WAVE [--server SERVER])",
+    load: () => import("./cutoverCommand.ts"),
+  },
   release: {
     summary: "delete every job an ended plan left in the account (kept, stopped, failed)",
     load: () => import("./releaseCommand.ts"),

@@ -49,6 +49,10 @@ export function planReport(plan: PlanView, tty: boolean): string {
       wave.waiting?.message ??
       (wave.status === "failed" || wave.status === "skipped" ? wave.reason?.message : undefined);
     if (waveWhy) lines.push(`      ${waveWhy}`);
+    if (wave.gate?.approvedBy)
+      lines.push(
+        `      approved by ${wave.gate.approvedBy} at ${new Date(wave.gate.approvedAt ?? 0).toISOString()}`,
+      );
     const shown: [string, ServerView[], (server: ServerView) => string][] = [
       [
         "failed",
@@ -64,7 +68,7 @@ export function planReport(plan: PlanView, tty: boolean): string {
             s.waiting.message !== wave.waiting?.message &&
             s.waiting.message !== plan.waiting?.message,
         ),
-        (s) => `waiting (${s.status}): ${s.waiting?.message ?? ""}`,
+        (s) => `waiting (${s.status}${syncNote(s)}): ${s.waiting?.message ?? ""}`,
       ],
       ["kept", wave.servers.filter((s) => s.keptJob), (s) => `job kept: ${s.keptJob ?? ""}`],
       [
@@ -84,6 +88,20 @@ export function planReport(plan: PlanView, tty: boolean): string {
     }
   }
   return lines.join("\n");
+}
+
+/** `, 3 runs, last 2h5m ago` for a server in sync: how fresh its newest image is. */
+function syncNote(server: ServerView): string {
+  if (!server.sync) return "";
+  const age = server.sync.ageMs === undefined ? "" : `, last ${formatAge(server.sync.ageMs)} ago`;
+  return `, ${server.sync.runs} run${server.sync.runs === 1 ? "" : "s"}${age}`;
+}
+
+function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours}h${minutes % 60}m` : `${Math.floor(hours / 24)}d${hours % 24}h`;
 }
 
 function reasonText(server: ServerView): string {
