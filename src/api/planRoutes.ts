@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { PlanConflictError, PlanStateError, PlanTargetError } from "../orchestrator/planErrors.ts";
-import type { Actor, Migrations, PlanSummary } from "../orchestrator/views.ts";
+import type { Actor, Migrations, PlanSummary, PlanWarning } from "../orchestrator/views.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { needs } from "./apiRoles.ts";
@@ -71,11 +71,11 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     (_request, body, done) => done(null, body),
   );
 
-  /** The posted plan compiled, or the 400 that says why it cannot be. */
+  /** The posted plan compiled (with what validation warns about), or the 400 that says why not. */
   const compile = (
     request: { body: unknown; query: { file?: string } },
     reply: FastifyReply,
-  ): CompiledPlan | undefined => {
+  ): { plan: CompiledPlan; warnings: PlanWarning[] } | undefined => {
     const { text, file } = planText(request.body, request.query.file);
     if (text.trim() === "") {
       void reply.code(400).send({
@@ -91,24 +91,29 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
       });
       return undefined;
     }
-    const { plan, problems } = validatePlanText(text, { file, now: now() });
+    const { plan, problems, warnings } = validatePlanText(text, { file, now: now() });
     if (!plan) {
       void reply.code(400).send({
         error: "invalid_plan",
         problems: problems.map(({ line, col, path, message }) => ({ line, col, path, message })),
       });
+      return undefined;
     }
-    return plan;
+    return { plan, warnings: warnings.map(({ line, col, message }) => ({ line, col, message })) };
   };
 
-  // What submitting would warn about (sources other plans also list), without submitting.
+  // What submitting would warn about (the plan's own warnings, sources other plans also list, a
+  // quota below maxJobs), without submitting.
   app.post<{ Querystring: { file?: string } }>(
     "/api/plans/check",
     needs("viewer", "check", "checking a plan"),
     async (request, reply) => {
-      const plan = compile(request, reply);
-      if (!plan) return reply;
-      return { valid: true, warnings: await migrations.check(plan) };
+      const compiled = compile(request, reply);
+      if (!compiled) return reply;
+      return {
+        valid: true,
+        warnings: [...compiled.warnings, ...(await migrations.check(compiled.plan))],
+      };
     },
   );
 
@@ -116,14 +121,14 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     "/api/plans",
     needs("operator", "submit", "submitting a plan"),
     async (request, reply) => {
-      const plan = compile(request, reply);
-      if (!plan) return reply;
+      const compiled = compile(request, reply);
+      if (!compiled) return reply;
       try {
-        const result = await migrations.submit(plan, actorOf(request));
+        const result = await migrations.submit(compiled.plan, actorOf(request));
         return reply
           .code(result.created ? 201 : 200)
           .header("location", `/api/plans/${encodeURIComponent(result.planId)}`)
-          .send(result);
+          .send({ ...result, warnings: [...compiled.warnings, ...result.warnings] });
       } catch (error) {
         if (!isConflict(error)) throw error;
         return reply.code(409).send({ error: "conflict", message: error.message });

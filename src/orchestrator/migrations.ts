@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { ends, waits } from "../lifecycle/reasons.ts";
 import { isEnded, isInFlight, isRetryable } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
+import { quotaGroupWarnings } from "../plan/cutoverRules.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
@@ -48,6 +49,8 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         );
       }
       const shared = await sharedSourceWarnings(ctx, spec, planId);
+      const quota = ctx.accounts.get(spec.account)?.quota;
+      const grouped = quota === undefined ? [] : quotaGroupWarnings(spec, quota);
       const created =
         !existing &&
         (await ctx.store.createPlan(
@@ -70,13 +73,20 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
         audit("submit", planId, actor, { servers: allIndexes(spec).length });
         ctx.events.emit("plan:submitted", { planId, servers: allIndexes(spec).length });
       }
-      return { planId, created, warnings: shared.map((share) => share.warning) };
+      return {
+        planId,
+        created,
+        warnings: [...shared.map((share) => share.warning), ...grouped],
+      };
     },
 
     async check(spec) {
-      return (await sharedSourceWarnings(ctx, spec, planIdOf(spec.name))).map(
-        (share) => share.warning,
-      );
+      const shared = await sharedSourceWarnings(ctx, spec, planIdOf(spec.name));
+      const quota = ctx.accounts.get(spec.account)?.quota;
+      return [
+        ...shared.map((share) => share.warning),
+        ...(quota === undefined ? [] : quotaGroupWarnings(spec, quota)),
+      ];
     },
 
     async listPlans(): Promise<PlanSummary[]> {

@@ -1,5 +1,5 @@
 import { nextOpenings } from "../scheduler/waveWindow.ts";
-import type { Cutover } from "./compiledPlan.ts";
+import type { CompiledPlan, Cutover } from "./compiledPlan.ts";
 import { formatDuration } from "./duration.ts";
 import { asRecord } from "./effectiveSettings.ts";
 import type { Finding, PlanPath } from "./planProblem.ts";
@@ -165,4 +165,29 @@ function rareWindowWarning(
       message: `The cut-over window can stay closed for ${formatDuration(widest)}, longer than the incremental jobs' \`validTime\` (${formatDuration(validForMs)}): a job that comes in sync just after the window closes expires before it reopens. Open it more often or raise \`validTime\``,
     },
   ];
+}
+
+/**
+ * The same grouping judged against the account's quota, which only the daemon knows: when it is
+ * below `maxJobs`, a wave's incremental servers may migrate in more groups than validation said.
+ * Placed at the wave's first server (a compiled plan keeps server positions only).
+ */
+export function quotaGroupWarnings(
+  plan: CompiledPlan,
+  quota: number,
+): { line: number; col: number; message: string }[] {
+  if (quota >= plan.policy.maxJobs) return [];
+  return plan.waves.flatMap((wave) => {
+    const incremental = wave.servers.filter((server) => server.settings.runOnce === false).length;
+    if (wave.cutover === undefined || wave.cutover.mode === "immediate" || incremental <= quota)
+      return [];
+    const at = wave.servers[0]?.at ?? { line: 1, col: 1 };
+    const groups = Math.ceil(incremental / quota);
+    return [
+      {
+        ...at,
+        message: `wave ${wave.name}: account ${plan.account}'s quota is ${quota} jobs, below the plan's maxJobs (${plan.policy.maxJobs}); its ${incremental} incremental servers each keep a slot until cut over, so they migrate in at least ${groups} groups (other plans' jobs may make it more)`,
+      },
+    ];
+  });
 }
