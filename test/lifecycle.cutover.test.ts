@@ -10,6 +10,7 @@ import {
   standingClock,
   stepUntil,
   viewOf,
+  waitFor,
   waveOf,
 } from "./support/incrementalWorld.ts";
 import { type Harness, startHarness } from "./support/migrationHarness.ts";
@@ -87,7 +88,14 @@ describe("incremental servers cut over in their window", () => {
     ).toEqual([`name:${db1.name}`, `name:${db2.name}`].sort());
 
     // Into the window: the cut-overs run, each with a final sync, and the wave ends; then web.
-    h.emulator.advanceClock(WINDOW_OPENS - 10 * 60_000 - h.emulator.clock.now());
+    // Time stands a minute into the window while the daemon acts: each cut-over starts, or waits
+    // for a run under way to end.
+    h.emulator.advanceClock(WINDOW_OPENS + 60_000 - h.emulator.clock.now());
+    await waitFor(h, "the cut-overs started or due", read, (view) =>
+      (waveOf(view, "db")?.servers ?? []).every(
+        (s) => s.status === "cutting-over" || s.waiting?.code === "Cutover.MidSync",
+      ),
+    );
     const ended = h.waitForPlanEnd(planId);
     const done = await stepUntil(h, "the plan ends", read, (view) => view?.status === "succeeded", {
       stepMs: 5 * 60_000,

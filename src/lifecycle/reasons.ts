@@ -32,6 +32,7 @@ type WaitCode =
   | "Cutover.Overrun"
   | "Cutover.Cancelling"
   | "Cutover.Source"
+  | "Cutover.TimedOut"
   | "Plan.Paused"
   | "Plan.Cancelling"
   | "Job.Stopping"
@@ -161,6 +162,12 @@ export const waits = {
     return {
       code: "Cutover.Source",
       message: `the final sync of job ${jobId} needs its source, which the service refuses (${message}); asking again at every poll`,
+    };
+  },
+  cutoverTimedOut(jobId: string, closedAt: number): Wait {
+    return {
+      code: "Cutover.TimedOut",
+      message: `the cut-over window closed at ${iso(closedAt)} before job ${jobId}'s cut-over could start, and onTimeout is fail: the server fails once this run ends and its job can be deleted`,
     };
   },
   cancelMidSync(jobId: string): Wait {

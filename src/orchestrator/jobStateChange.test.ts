@@ -55,6 +55,25 @@ describe("jobStateChange", () => {
     });
   });
 
+  it("wakes a server in sync for a new image even when every poll saw the job Waiting", () => {
+    const inSync = server({
+      status: "syncing",
+      jobStatus: "Waiting",
+      progress: 100,
+      imageId: "m-1",
+    });
+    expect(
+      jobStateChange(inSync, "j-1", job({ status: "Waiting", progress: 100, imageId: "m-1" })),
+    ).toEqual({ kind: "none" });
+    expect(
+      jobStateChange(inSync, "j-1", job({ status: "Waiting", progress: 100, imageId: "m-2" })),
+    ).toMatchObject({ kind: "update", wake: true, patch: { imageId: "m-2" } });
+    // A new image seen mid-run (the cut-over's final sync started) is stored, not acted on yet.
+    expect(
+      jobStateChange(inSync, "j-1", job({ status: "Running", progress: 10, imageId: "m-2" })),
+    ).toMatchObject({ kind: "update", wake: false });
+  });
+
   it("keeps the job's ErrorCode when it lands in InError", () => {
     const change = jobStateChange(
       server({}),

@@ -178,6 +178,11 @@ async function decideAndAct(
       );
       return park(job, token, until(decision.opensAt));
     case "timeout":
+      // A running job cannot be deleted: fail once this run ends, so nothing is left behind.
+      if (!between) {
+        await outcome.waitFor(waits.cutoverTimedOut(jobId, decision.closedAt));
+        return park(job, token, waitMs);
+      }
       return failServer(
         outcome,
         ends.cutoverWindowMissed(
