@@ -250,7 +250,7 @@ export function openApiDocument(
             404: { description: "No such plan, wave or server", content: json(ref("Error")) },
             409: {
               description:
-                "The plan is not running or paused, or the wave (server) has nothing to cut over",
+                "The plan has ended or is being cancelled, or the wave (server) has nothing to cut over",
               content: json(ref("Error")),
             },
           },

@@ -73,9 +73,9 @@ export async function requestCutover(
   options: { wave: string; server?: string },
   actor: Actor,
 ): Promise<CutoverResult> {
-  if (plan.status !== "running" && plan.status !== "paused") {
+  if (isEnded("plan", plan.status) || plan.status === "cancelling") {
     throw new PlanStateError(
-      `plan ${plan.id} is ${plan.status}; a cut-over applies while it runs (or is paused)`,
+      `plan ${plan.id} is ${plan.status}; a cut-over applies while it has not ended`,
     );
   }
   const waveIndex = findWave(plan, options.wave);

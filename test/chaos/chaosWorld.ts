@@ -25,8 +25,17 @@ export interface ChaosWorld {
   client: SmcClient;
   fleet: DaemonFleet;
   quota: number;
-  /** Submits a plan of `waveSizes` servers over the emulator's sources; returns its id. */
-  submit(name: string, waveSizes: readonly number[]): Promise<{ planId: string; servers: number }>;
+  /**
+   * Submits a plan of `waveSizes` servers over the emulator's sources; returns its id. `shape`
+   * changes the plan before it is submitted (incremental waves, cut-overs).
+   */
+  submit(
+    name: string,
+    waveSizes: readonly number[],
+    shape?: (plan: CompiledPlan) => CompiledPlan,
+  ): Promise<{ planId: string; servers: number }>;
+  /** The in-process orchestrator (no workers): operator actions, as the API would call them. */
+  reader: Orchestrator;
   view(planId: string): Promise<PlanView | undefined>;
   /** True once the plan has ended (succeeded, failed or cancelled). */
   ended(planId: string): Promise<boolean>;
@@ -76,12 +85,13 @@ export async function startChaosWorld(
     client,
     fleet,
     quota: options.quota,
-    async submit(name, waveSizes) {
+    reader,
+    async submit(name, waveSizes, shape = (plan) => plan) {
       // No validTime or scheduledStartTime: the daemons keep real time, the emulator a scaled one.
       const plan: CompiledPlan = await planOverSources(client, name, waveSizes, {
         maxJobs: options.quota,
       });
-      const { planId } = await reader.migrations.submit(plan);
+      const { planId } = await reader.migrations.submit(shape(plan));
       return { planId, servers: waveSizes.reduce((sum, size) => sum + size, 0) };
     },
     view,
