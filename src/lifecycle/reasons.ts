@@ -25,6 +25,7 @@ type WaitCode =
   | "Wave.Earlier"
   | "Wave.Draining"
   | "Wave.Approval"
+  | "Wave.Cutover"
   | "Cutover.Manual"
   | "Cutover.Window"
   | "Cutover.MidSync"
@@ -126,6 +127,12 @@ export const waits = {
     return {
       code: "Wave.Approval",
       message: `wave ${wave} waits for approval before it starts: 'smc-waves approve ${planId} --wave ${wave}'`,
+    };
+  },
+  waveCutover(wave: string, inSync: number, how: string): Wait {
+    return {
+      code: "Wave.Cutover",
+      message: `${inSync} server(s) of wave ${wave} are in sync and wait for their cut-over (${how}); the wave ends once every one is cut over`,
     };
   },
   cutoverManual(planId: string, wave: string, imageId: string): Wait {

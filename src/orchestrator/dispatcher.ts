@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import { type WaitReason, waits } from "../lifecycle/reasons.ts";
-import { isEnded } from "../lifecycle/statuses.ts";
+import { isEnded, type ServerCounts } from "../lifecycle/statuses.ts";
 import { decideWave } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
@@ -138,13 +138,42 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
     });
     return { parkMs: Math.min(ctx.clock.realDelay(window.opensAt - now), fallbackMs) };
   }
-  const held = await admit(ctx, plan, waveIndex, counts.pending, window?.closesAt);
+  const held =
+    (await admit(ctx, plan, waveIndex, counts.pending, window?.closesAt)) ??
+    cutoverHold(plan, waveIndex, counts, now);
   await setWaveWaiting(ctx, plan, waveIndex, held && { ...held, since: now });
   const parkMs = window?.open
     ? Math.min(fallbackMs, ctx.clock.realDelay(window.closesAt - now))
     : fallbackMs;
   return { parkMs };
 }
+
+/**
+ * Nothing of the wave is copying any more, and servers in sync wait for their cut-over: say how it
+ * comes, since that is all the wave waits for.
+ */
+function cutoverHold(
+  plan: PlanRecord,
+  waveIndex: number,
+  counts: ServerCounts,
+  now: number,
+): Omit<WaitReason, "since"> | undefined {
+  const wave = plan.spec.waves[waveIndex];
+  const copying = counts.pending + counts.creating + counts.running;
+  if (!wave?.cutover || copying > 0 || counts.syncing === 0) return undefined;
+  const { mode, window } = wave.cutover;
+  let how = `'smc-waves cutover ${plan.id} --wave ${wave.name}'`;
+  if (mode === "immediate") how = "at once, each between two runs of its job";
+  if (mode === "window" && window) {
+    const state = windowState(window, now);
+    how = state.open
+      ? `its window is open until ${isoTime(state.closesAt)}`
+      : `its window opens at ${isoTime(state.opensAt)} (${window.timezone})`;
+  }
+  return waits.waveCutover(wave.name, counts.syncing, how);
+}
+
+const isoTime = (epochMs: number) => new Date(epochMs).toISOString().replace(/\.000Z$/, "Z");
 
 /**
  * pending → waiting-approval, saying since when and how to approve; the people who approve are

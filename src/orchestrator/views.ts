@@ -60,7 +60,7 @@ export interface ServerView {
 }
 
 /** The runs of an incremental job: how many, and how fresh its newest image is. */
-export interface SyncView {
+interface SyncView {
   runs: number;
   /** When the newest run ended, epoch ms (world time). */
   lastAt?: number;
@@ -70,7 +70,7 @@ export interface SyncView {
 }
 
 /** Who asked for a cut-over and how it went; times are epoch ms (world time). */
-export interface CutoverView {
+interface CutoverView {
   /** On whose word it ran: a person's name, `window`, `immediate` or `outside smc-waves`. */
   by?: string;
   /** A person's request (for the server or its wave), while it waits or after. */
@@ -87,7 +87,7 @@ export interface CutoverView {
 }
 
 /** A wave's gate and cut-over as the plan says them, with what people did about them. */
-export interface WaveGateView {
+interface WaveGateView {
   /** Who approved it and when (epoch ms); absent while it waits. */
   approvedBy?: string;
   approvedAt?: number;

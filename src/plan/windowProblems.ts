@@ -5,7 +5,7 @@ import { formatDuration, parseDuration } from "./duration.ts";
 import { type Finding, type PlanPath, quoteName, quoteValue } from "./planProblem.ts";
 
 /** Why `timezone` is not an IANA zone Intl knows, with a near miss if there is one; undefined if fine. */
-export function timezoneProblem(timezone: string): string | undefined {
+function timezoneProblem(timezone: string): string | undefined {
   try {
     new Intl.DateTimeFormat("en", { timeZone: timezone });
     return undefined;
@@ -20,7 +20,7 @@ export function timezoneProblem(timezone: string): string | undefined {
  * Why `cron` cannot open a window; undefined if fine. Five fields exactly: cron-parser also takes
  * six (with seconds) and silently reads four, both of which would surprise an operator.
  */
-export function cronProblem(cron: string, timezone: string, now: number): string | undefined {
+function cronProblem(cron: string, timezone: string, now: number): string | undefined {
   const fields = cron.trim().split(/\s+/).length;
   if (fields !== 5) {
     return `Expected \`cron\` to have 5 fields (minute hour day-of-month month day-of-week), got ${quoteValue(cron)} with ${fields}`;

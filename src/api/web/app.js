@@ -136,6 +136,16 @@ function renderQuota(accounts) {
   }
 }
 
+/** The image, and for an incremental server its runs and how old the newest is, or its cut-over. */
+function imageText(s) {
+  const image = s.imageId ?? "";
+  if (s.cutover?.finishedAt) return `${image} (cut over by ${s.cutover.by})`;
+  if (!s.sync) return image;
+  const age =
+    s.sync.ageMs === undefined ? "" : `, last ${Math.round(s.sync.ageMs / 60_000)} min ago`;
+  return `${image} (${s.sync.runs} syncs${age})`;
+}
+
 function serverTable(servers, actionsOf = () => null) {
   const actions = servers.map(actionsOf);
   const withActions = actions.some(Boolean);
@@ -156,7 +166,7 @@ function serverTable(servers, actionsOf = () => null) {
       el("td", {}, badge(s.status)),
       el("td", { className: "mono", text: s.jobId ?? "", attrs: { title: s.jobStatus ?? "" } }),
       el("td", {}, fillBar(s.progress, `progress ${s.key}`)),
-      el("td", { className: "mono", text: s.imageId ?? "" }),
+      el("td", { className: "mono", text: imageText(s) }),
       el("td", {
         text: s.restarts ? `${s.attempts} (+${s.restarts} restarts)` : String(s.attempts),
       }),
