@@ -174,7 +174,7 @@ describe("a plan from submission to report", () => {
     );
     const lines = (await csv.text()).trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob",
+      "sourceId,name,wave,status,jobId,imageId,startedAt,finishedAt,attempts,reason,waiting,keptJob,syncs,lastSyncAt,cutoverBy,cutoverAt,approvedBy,approvedAt",
     );
     expect(lines).toHaveLength(5);
     const names = new Set([0, 1, 2, 3].map((i) => sources[i]?.name));
