@@ -19,6 +19,8 @@ export function guardMigrations(migrations: Migrations, gate: RedisGate): Migrat
     resume: (planId, actor) => gate.run(() => migrations.resume(planId, actor)),
     cancel: (planId, options, actor) => gate.run(() => migrations.cancel(planId, options, actor)),
     retryFailed: (planId, actor) => gate.run(() => migrations.retryFailed(planId, actor)),
+    approve: (planId, options, actor) => gate.run(() => migrations.approve(planId, options, actor)),
+    cutover: (planId, options, actor) => gate.run(() => migrations.cutover(planId, options, actor)),
     release: (planId, actor) => gate.run(() => migrations.release(planId, actor)),
     quota: () => gate.run(() => migrations.quota()),
     accountJobs: (account) => gate.run(() => migrations.accountJobs(account)),

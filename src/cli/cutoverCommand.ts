@@ -1,7 +1,8 @@
 /** `smc-waves cutover PLAN_ID --wave WAVE [--server SERVER]`: cuts over incremental servers now. */
-import { parseArgs } from "node:util";
 import type { CutoverResult } from "../orchestrator/views.ts";
-import { ApiClient, EXIT, withApiErrors } from "./apiClient.ts";
+import { ApiClient } from "./apiClient.ts";
+import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
+import { EXIT } from "./exitCodes.ts";
 
 const HELP = `usage: smc-waves cutover PLAN_ID --wave WAVE [--server SERVER] [--url URL] [--json]
 
@@ -16,7 +17,9 @@ options:
   --server SERVER  only this server: its name, source id or key
   --url URL        the daemon's API  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   --json           the API's JSON
-  -h, --help       this help`;
+  -h, --help       this help
+
+Exit 2 when the plan has ended or the wave (server) has nothing to cut over (the daemon says why).`;
 
 const SAID: Record<CutoverResult["servers"][number]["outcome"], string> = {
   now: "in sync: cuts over between two runs of its job",
@@ -26,65 +29,48 @@ const SAID: Record<CutoverResult["servers"][number]["outcome"], string> = {
   ended: "has ended without migrating: retry-failed first",
 };
 
+const OPTIONS = {
+  wave: { type: "string" },
+  server: { type: "string" },
+  url: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    console.error(`smc-waves cutover: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs("cutover", HELP, args, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   const [planId] = positionals;
   if (!planId || positionals.length > 1 || !values.wave) {
-    console.error(`smc-waves cutover: give one plan id and --wave WAVE\n\n${HELP}`);
-    return EXIT.invalid;
+    throw new UsageError(`give one plan id and --wave WAVE\n${usageLine("cutover", HELP)}`);
   }
   if (values.server && /^https?:\/\//i.test(values.server)) {
-    console.error(
-      `smc-waves cutover: --server names the server to cut over; give the daemon's URL with --url or SMC_WAVES_URL\n\n${HELP}`,
+    throw new UsageError(
+      `--server names the server to cut over; give the daemon's URL with --url or SMC_WAVES_URL\n${usageLine("cutover", HELP)}`,
     );
-    return EXIT.invalid;
   }
   const api = new ApiClient(values.url, process.env);
   const query = new URLSearchParams({
     wave: values.wave,
     ...(values.server ? { server: values.server } : {}),
   });
-  return withApiErrors(async () => {
-    const result = await api.json<CutoverResult>(
-      "POST",
-      `/api/plans/${encodeURIComponent(planId)}/cutover?${query}`,
-    );
-    if (values.json) {
-      console.log(JSON.stringify(result, null, 2));
-      return EXIT.ok;
-    }
-    console.log(
-      `cut-over of ${values.server ? `server ${values.server}` : `wave ${result.wave}`} asked for by ${result.requestedBy}:`,
-    );
-    for (const server of result.servers)
-      console.log(
-        `  ${server.server.padEnd(20)} ${server.status.padEnd(12)} ${SAID[server.outcome]}`,
-      );
+  const result = await api.json<CutoverResult>(
+    "POST",
+    `/api/plans/${encodeURIComponent(planId)}/cutover?${query}`,
+  );
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
     return EXIT.ok;
-  });
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      wave: { type: "string" },
-      server: { type: "string" },
-      url: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  }
+  console.log(
+    `cut-over of ${values.server ? `server ${values.server}` : `wave ${result.wave}`} asked for by ${result.requestedBy}:`,
+  );
+  for (const server of result.servers)
+    console.log(
+      `  ${server.server.padEnd(20)} ${server.status.padEnd(12)} ${SAID[server.outcome]}`,
+    );
+  return EXIT.ok;
 }

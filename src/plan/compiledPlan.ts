@@ -45,7 +45,7 @@ export interface CompiledWave {
  * When an incremental server's job is cut over (CutOverReplicationJob) once it is in sync:
  * at once (`immediate`), when a person says so (`manual`), or inside a window.
  */
-interface Cutover {
+export interface Cutover {
   mode: "immediate" | "manual" | "window";
   /** For `window`: cut-overs start only while it is open. */
   window?: WaveWindow;
