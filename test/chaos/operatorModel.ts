@@ -1,6 +1,6 @@
 import type { FaultSettings } from "../../src/emulator/faultInjector.ts";
 import type { SeededRandom } from "../../src/emulator/seededRandom.ts";
-import { PlanStateError } from "../../src/orchestrator/migrations.ts";
+import { PlanStateError } from "../../src/orchestrator/planErrors.ts";
 import type { CompiledPlan, CompiledServer } from "../../src/plan/compiledPlan.ts";
 import type { SourceServer } from "../../src/smc/types.ts";
 import type { OperatorWorld } from "./operatorWorld.ts";

@@ -5,7 +5,7 @@ import {
   type ServerCounts,
 } from "../../src/lifecycle/statuses.ts";
 import { ownerOfJobName } from "../../src/orchestrator/jobCatalogue.ts";
-import { PlanStateError } from "../../src/orchestrator/migrations.ts";
+import { PlanStateError } from "../../src/orchestrator/planErrors.ts";
 import { redisKeys } from "../../src/orchestrator/store/redisKeys.ts";
 import type { PlanView } from "../../src/orchestrator/views.ts";
 import { PLAN_NAMES, sleep } from "./operatorModel.ts";
