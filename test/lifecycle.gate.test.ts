@@ -142,4 +142,37 @@ describe("approval gates", () => {
     expect(csv.split("\r\n")[0]).toContain("approvedBy,approvedAt");
     expect(csv).toContain(`,operator,${new Date(approvedAt).toISOString()}`);
   }, 120_000);
+
+  it("a plan cancelled while its wave waits for approval ends cancelled with nothing created", async () => {
+    const h = await startHarness({ sources: 40, quota: 10, clock: standingClock(START) });
+    harness = h;
+    const plan = incrementalPlan("gated-cancel", [
+      { name: "first", sources: await smallSources(h.client, 2), gate: "manual" },
+    ]);
+    const daemon = await h.startDaemon();
+    const { planId } = await daemon.migrations.submit(plan);
+    const read = viewOf(daemon, planId);
+    await stepUntil(
+      h,
+      "waiting for approval",
+      read,
+      (v) => waveOf(v, "first")?.status === "waiting-approval",
+      {
+        stepMs: 0,
+        maxSteps: 600,
+      },
+    );
+    await daemon.migrations.cancel(planId, { stopRunning: false });
+    const view = await read();
+    expect(view?.status).toBe("cancelled");
+    expect(waveOf(view, "first")?.status).toBe("cancelled");
+    expect(waveOf(view, "first")?.servers.map((s) => s.reason?.code)).toEqual([
+      "Cancelled.NotStarted",
+      "Cancelled.NotStarted",
+    ]);
+    expect(h.emulator.timeline()).toEqual([]);
+    await expect(daemon.migrations.approve(planId, { wave: "first" })).rejects.toThrow(
+      "there is nothing to approve",
+    );
+  }, 60_000);
 });

@@ -29,7 +29,10 @@ export async function enterSync(outcome: ServerOutcome): Promise<void> {
   const moved = await outcome.moveTo("syncing", {
     detail: `in sync: first full image ${server.imageId ?? "?"}; job ${server.jobId ?? "?"} re-syncs every ${frequency} h until it is cut over`,
   });
-  if (!moved || cutoverOf(outcome).mode === "immediate") return;
+  const { status } = outcome.plan;
+  // Nobody is told to cut over what a cancel is about to clean up, or what cuts over by itself.
+  if (!moved || status === "cancelling" || status === "cancelled") return;
+  if (cutoverOf(outcome).mode === "immediate") return;
   const ctx = outcome.context;
   const ready = { planId: outcome.plan.id, wave: outcome.waveName };
   ctx.events.emit("cutover:ready", {

@@ -117,6 +117,33 @@ export function logMigrationEvents(events: MigrationEvents, logger: Logger): () 
         `server ${e.key} ${e.status}`,
       );
     }),
+    events.on("gate:waiting", (e) =>
+      logger.info(
+        { event: "gate:waiting", plan: e.planId, wave: e.wave, reason: e.reason },
+        `wave ${e.wave} waits for approval`,
+      ),
+    ),
+    events.on("cutover:ready", (e) =>
+      logger.info(
+        { event: "cutover:ready", plan: e.planId, wave: e.wave, server: e.key, job: e.jobId },
+        e.key
+          ? `server ${e.key} in sync, ready for cut-over`
+          : `wave ${e.wave} in sync, ready for cut-over`,
+      ),
+    ),
+    events.on("cutover:done", (e) =>
+      logger.info(
+        {
+          event: "cutover:done",
+          plan: e.planId,
+          wave: e.wave,
+          server: e.key,
+          job: e.jobId,
+          image: e.imageId,
+        },
+        `server ${e.key ?? "?"} cut over`,
+      ),
+    ),
     events.on("job:created", (e) =>
       logger.info(
         {
