@@ -93,7 +93,9 @@ describe("roles", () => {
     }
     const operatorRoutes = [
       "post /api/plans",
+      "post /api/plans/{id}/approve",
       "post /api/plans/{id}/cancel",
+      "post /api/plans/{id}/cutover",
       "post /api/plans/{id}/pause",
       "post /api/plans/{id}/release",
       "post /api/plans/{id}/resume",
@@ -171,8 +173,10 @@ describe("sessions", () => {
     const session = async (headers: Record<string, string>) =>
       (await fetch(`${api.url}/api/session`, { headers })).json();
     const operatorActions = [
+      "approve",
       "cancel",
       "check",
+      "cutover",
       "pause",
       "release",
       "resume",

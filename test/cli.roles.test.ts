@@ -83,7 +83,7 @@ describe("the CLI and roles", () => {
     expect(vera).toMatchObject({ code: 0, stdout: "vera (viewer); may check\n" });
     const otto = await as(OTTO, ["whoami"]);
     expect(otto.stdout).toBe(
-      "otto (operator); may cancel, check, pause, release, resume, retry-failed, submit\n",
+      "otto (operator); may approve, cancel, check, cutover, pause, release, resume, retry-failed, submit\n",
     );
     const nobody = await as("not-a-token-of-this-daemon", ["whoami"]);
     expect(nobody.code).toBe(2);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApiServer } from "../src/api/server.ts";
+import { tokenHash } from "../src/platform/accessTokens.ts";
 import type { MigrationEventMap } from "../src/platform/events.ts";
 import { runCli } from "./support/cliProcess.ts";
 import {
@@ -46,7 +47,9 @@ describe("approval gates", () => {
       { name: "third", sources: [c], gate: "manual" },
     ]);
     const daemon = await h.startDaemon();
-    api = await startTestApi(h, daemon, TOKEN);
+    api = await startTestApi(h, daemon, [
+      { name: "alice", role: "operator", hash: tokenHash(TOKEN) },
+    ]);
     const { planId } = await daemon.migrations.submit(plan);
     const read = viewOf(daemon, planId);
     const post = (path: string) =>
@@ -105,15 +108,21 @@ describe("approval gates", () => {
     });
     expect(early.stderr).toBe("");
     expect(early.code).toBe(0);
-    expect(early.stdout).toContain("wave third approved by operator (in advance");
+    expect(early.stdout).toContain("wave third approved by alice (in advance");
 
     // The second through the API; a second approval is refused, naming the first.
     const approvedAt = h.emulator.clock.now();
-    expect((await post(`/api/plans/${planId}/approve?wave=second`)).status).toBe(200);
+    // As the migration view sends it: a JSON body.
+    const approved = await fetch(`${api.url}/api/plans/${planId}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ wave: "second" }),
+    });
+    expect(approved.status).toBe(200);
     const again = await post(`/api/plans/${planId}/approve?wave=second`);
     expect(again.status).toBe(409);
     expect(((await again.json()) as { message: string }).message).toContain(
-      "already approved by operator",
+      "already approved by alice",
     );
 
     const ended = h.waitForPlanEnd(planId);
@@ -122,12 +131,12 @@ describe("approval gates", () => {
     });
     expect(await ended).toBe("succeeded");
     expect(gates.map((gate) => gate.wave)).toEqual(["second"]);
-    expect(waveOf(done, "second")?.gate).toEqual({ approvedBy: "operator", approvedAt });
-    expect(waveOf(done, "third")?.gate?.approvedBy).toBe("operator");
+    expect(waveOf(done, "second")?.gate).toEqual({ approvedBy: "alice", approvedAt });
+    expect(waveOf(done, "third")?.gate?.approvedBy).toBe("alice");
     const history = done?.history ?? [];
     expect(history.filter((e) => e.event === "wave:approved").map((e) => e.by)).toEqual([
-      "operator",
-      "operator",
+      "alice",
+      "alice",
     ]);
     // Only the second wave ever waited.
     expect(history.filter((e) => e.event === "wave:waiting-approval")).toHaveLength(1);
@@ -140,7 +149,7 @@ describe("approval gates", () => {
     });
     const csv = await report.text();
     expect(csv.split("\r\n")[0]).toContain("approvedBy,approvedAt");
-    expect(csv).toContain(`,operator,${new Date(approvedAt).toISOString()}`);
+    expect(csv).toContain(`,alice,${new Date(approvedAt).toISOString()}`);
   }, 120_000);
 
   it("a plan cancelled while its wave waits for approval ends cancelled with nothing created", async () => {

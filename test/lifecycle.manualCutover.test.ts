@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApiServer } from "../src/api/server.ts";
 import type { CutoverResult } from "../src/orchestrator/views.ts";
+import { tokenHash } from "../src/platform/accessTokens.ts";
 import type { MigrationEventMap } from "../src/platform/events.ts";
 import { runCli } from "./support/cliProcess.ts";
 import {
@@ -53,7 +54,9 @@ describe("manual cut-over", () => {
       { name: "app", sources: [app] },
     ]);
     const daemon = await h.startDaemon();
-    api = await startTestApi(h, daemon, TOKEN);
+    api = await startTestApi(h, daemon, [
+      { name: "alice", role: "operator", hash: tokenHash(TOKEN) },
+    ]);
     const { planId } = await daemon.migrations.submit(plan);
     const read = viewOf(daemon, planId);
     const post = (path: string) =>
@@ -94,7 +97,7 @@ describe("manual cut-over", () => {
     expect((await one.json()) as CutoverResult).toEqual({
       planId,
       wave: "db",
-      requestedBy: "operator",
+      requestedBy: "alice",
       servers: [{ server: db1.name, status: "syncing", outcome: "now" }],
     });
     const afterOne = await stepUntil(
@@ -106,11 +109,11 @@ describe("manual cut-over", () => {
     );
     const first = allServers(afterOne).find((s) => s.name === db1.name);
     expect(first?.cutover).toMatchObject({
-      by: "operator",
-      requestedBy: "operator",
+      by: "alice",
+      requestedBy: "alice",
       syncData: false,
     });
-    expect(first?.history.find((e) => e.event === "cutover:requested")?.by).toBe("operator");
+    expect(first?.history.find((e) => e.event === "cutover:requested")?.by).toBe("alice");
     // Without a final sync the job ends with the image it had: no run after the cut-over.
     const images = await imagesOf(h, first?.jobId ?? "");
     expect(first?.imageId).toBe(images.at(-1)?.imageId);
@@ -127,7 +130,7 @@ describe("manual cut-over", () => {
     });
     expect(cli.stderr).toBe("");
     expect(cli.code).toBe(0);
-    expect(cli.stdout).toContain("cut-over of wave db asked for by operator");
+    expect(cli.stdout).toContain("cut-over of wave db asked for by alice");
     expect(cli.stdout).toMatch(new RegExp(`${db1.name}\\s+succeeded\\s+already cut over`));
     expect(cli.stdout).toMatch(new RegExp(`${db2.name}\\s+syncing\\s+in sync: cuts over`));
     const misuse = await runCli(["cutover", planId, "--wave", "db", "--server", api.url]);
@@ -150,8 +153,8 @@ describe("manual cut-over", () => {
     expect(
       done?.history.filter((e) => e.event === "cutover:requested").map((e) => [e.by, e.detail]),
     ).toEqual([
-      ["operator", `server ${db1.name} of wave db`],
-      ["operator", "every incremental server of wave db"],
+      ["alice", `server ${db1.name} of wave db`],
+      ["alice", "every incremental server of wave db"],
     ]);
     const report = await fetch(`${api.url}/api/plans/${planId}/report?format=json`, {
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -159,9 +162,9 @@ describe("manual cut-over", () => {
     const rows = ((await report.json()) as { servers: { wave: string; cutoverBy: string }[] })
       .servers;
     expect(rows.filter((row) => row.wave === "db").map((row) => row.cutoverBy)).toEqual([
-      "operator",
-      "operator",
-      "operator",
+      "alice",
+      "alice",
+      "alice",
     ]);
   }, 120_000);
 });
