@@ -24,6 +24,23 @@ describe("plan control", () => {
     expect((await daemon.migrations.listPlans()).map((p) => p.id)).toEqual(["twice"]);
   });
 
+  it("refuses a plan that keeps its finished jobs with more servers than the account's quota: it could never finish", async () => {
+    harness = await startHarness({ sources: 8, quota: 3 });
+    const plan = await planOverSources(harness.client, "keeps-too-many", [4], {
+      onFinish: "keep",
+      maxJobs: 10,
+    });
+    const daemon = await harness.startDaemon();
+    await expect(daemon.migrations.submit(plan)).rejects.toThrow(
+      /quota is 3 jobs and the plan has 4 servers: it would stop for good after 3/,
+    );
+    expect(await daemon.migrations.listPlans()).toEqual([]);
+    // Within the quota it runs, and its kept jobs are named.
+    const fits = await planOverSources(harness.client, "keeps-three", [3], { onFinish: "keep" });
+    const { planId } = await daemon.migrations.submit(fits);
+    expect(await harness.waitForPlanEnd(planId)).toBe("succeeded");
+  });
+
   it("pause starts no new job while running ones finish; resume completes the plan", async () => {
     harness = await startHarness({ sources: 12, quota: 2 });
     const plan = await planOverSources(harness.client, "pausable", [8]);

@@ -51,6 +51,13 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
       const shared = await sharedSourceWarnings(ctx, spec, planId);
       const quota = ctx.accounts.get(spec.account)?.quota;
       const grouped = quota === undefined ? [] : quotaGroupWarnings(spec, quota);
+      const servers = allIndexes(spec).length;
+      if (!existing && quota !== undefined && spec.policy.onFinish === "keep" && servers > quota) {
+        // Every finished job keeps its slot: past `quota` servers none can ever start.
+        throw new PlanConflictError(
+          `plan "${spec.name}" keeps every finished job (onFinish: keep), but account ${spec.account}'s quota is ${quota} jobs and the plan has ${servers} servers: it would stop for good after ${quota}. Use onFinish: delete, split the plan, or raise the account's quota`,
+        );
+      }
       const created =
         !existing &&
         (await ctx.store.createPlan(
