@@ -273,6 +273,71 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect((await daemon.migrations.getPlan("watched"))?.status).not.toBe("paused");
       expect(offHost).toEqual([]);
     });
+
+    it("lets an operator approve a gated wave and cut a server in sync over, each after a confirmation", {
+      timeout: 180_000,
+    }, async () => {
+      const base = await planOverSources(harness.client, "gated-sync", [1, 1]);
+      const [first, second] = base.waves;
+      if (!first || !second) throw new Error("two waves expected");
+      const plan = {
+        ...base,
+        waves: [
+          { ...first, gate: "manual" as const },
+          {
+            ...second,
+            cutover: { mode: "manual" as const, syncData: true, onTimeout: "wait" as const },
+            servers: second.servers.map((server) => ({
+              ...server,
+              settings: {
+                ...server.settings,
+                runOnce: false,
+                frequency: 1,
+                maxNumberOfImageToKeep: 2,
+              },
+            })),
+          },
+        ],
+      };
+      const { planId } = await daemon.migrations.submit(plan);
+      const { page, offHost } = await signedIn(ALICE);
+      const wave = (index: number) => async () =>
+        (await daemon.migrations.getPlan(planId))?.waves[index];
+      await expect
+        .poll(async () => (await wave(0)())?.status, { timeout: 15_000 })
+        .toBe("waiting-approval");
+
+      const dialog = page.locator("#confirm-dialog");
+      await page.locator('[data-action="approve"]').click({ timeout: 15_000 });
+      await dialog.waitFor({ state: "visible" });
+      await page.locator("#confirm-yes").click();
+      await expect
+        .poll(async () => (await wave(0)())?.status, { timeout: 15_000 })
+        .not.toBe("waiting-approval");
+      expect(await actions(planId)).toContain("wave:approved by alice");
+
+      // Emulated time runs on until the incremental server is in sync; then a person cuts it over.
+      const syncing = async () => (await wave(1)())?.servers[0]?.status;
+      await harness.fastForward(
+        (async () => {
+          while ((await syncing()) !== "syncing") await new Promise((r) => setTimeout(r, 100));
+        })(),
+      );
+      await page
+        .locator(`article[data-plan-id="${planId}"] [data-action="cutover"]`)
+        .first()
+        .click({ timeout: 15_000 });
+      await dialog.waitFor({ state: "visible" });
+      expect(await page.locator("#confirm-title").textContent()).toContain("Cut over");
+      await page.locator("#confirm-yes").click();
+      const ended = harness.waitForPlanEnd(planId);
+      expect(await harness.fastForward(ended)).toBe("succeeded");
+      const server = (await wave(1)())?.servers[0];
+      expect(
+        server?.history.some((entry) => entry.by === "alice" || entry.detail?.includes("alice")),
+      ).toBe(true);
+      expect(offHost).toEqual([]);
+    });
   },
 );
 

@@ -198,7 +198,13 @@ function renderWave(plan, wave) {
   return el(
     "div",
     { className: "wave", attrs: { "data-wave": wave.name, "data-status": wave.status } },
-    collapsible(key, wave.status === "running", summary, body),
+    // Open while it runs, and while it waits for a person (its gate's Approve button is inside).
+    collapsible(
+      key,
+      wave.status === "running" || wave.status === "waiting-approval",
+      summary,
+      body,
+    ),
   );
 }
 
