@@ -247,6 +247,9 @@ async function buildAccounts(
       client,
       quota: account.quota,
       ...(account.maxRunningJobs === undefined ? {} : { maxRunningJobs: account.maxRunningJobs }),
+      ...(account.throughputMiBPerSecond === undefined
+        ? {}
+        : { throughputBytesPerSecond: account.throughputMiBPerSecond * 1024 * 1024 }),
     });
   }
   return accounts;

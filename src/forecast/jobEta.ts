@@ -13,6 +13,9 @@ export type RunningJob = {
   sizeBytes: number;
 };
 
+/** A job's throughput before anything is configured or learned: the emulator's default too. */
+const DEFAULT_BYTES_PER_SECOND = 25 * 1024 * 1024;
+
 /**
  * How far a job's own progress is trusted over the size-based prior: at this many percent the two
  * weigh the same. Early progress is noisy (preparing runs at another rate than copying).
@@ -31,7 +34,11 @@ export function expectedDurationMs(sizeBytes: number, bytesPerSecond: number): n
  * blend of the length its progress rate implies and the length its size implies, leaning on the
  * progress as it grows.
  */
-export function predictFinish(job: RunningJob, now: number, bytesPerSecond: number): number {
+export function predictFinish(
+  job: RunningJob,
+  now: number,
+  bytesPerSecond = DEFAULT_BYTES_PER_SECOND,
+): number {
   const prior = expectedDurationMs(job.sizeBytes, bytesPerSecond);
   const elapsed = Math.max(0, now - job.startedAt);
   const progress = Math.min(100, Math.max(0, job.progress));

@@ -17,6 +17,8 @@ export interface Account {
   quota: number;
   /** Jobs running at once; absent when the account has no cap. */
   maxRunningJobs?: number;
+  /** Bytes one job copies per second, as configured; absent: learned, else a default. */
+  throughputBytesPerSecond?: number;
 }
 
 /** An account as the orchestrator runs it: with what its calls tell of the endpoint's health. */

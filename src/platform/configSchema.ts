@@ -60,6 +60,7 @@ const account = z.strictObject({
   credentials: z.strictObject({ profile: z.string().min(1).optional() }).prefault({}),
   quota: int(1).default(100),
   maxRunningJobs: int(1).optional(),
+  throughputMiBPerSecond: z.number().positive().max(1_000_000).optional(),
   timeout: duration.default("10s"),
   method: z.enum(["POST", "GET"]).default("POST"),
 });
@@ -122,6 +123,11 @@ interface AccountConfig {
   quota: number;
   /** Cap on jobs running at once; absent means only the quota applies. */
   maxRunningJobs?: number;
+  /**
+   * What one job copies per second in this account, MiB: how the forecast and the poller judge a
+   * job's length before its progress tells. Absent: learned from finished jobs, else 25 MiB/s.
+   */
+  throughputMiBPerSecond?: number;
   /** Per SMC call, milliseconds. @default 10_000 */
   timeoutMs: number;
   /** @default "POST" */
