@@ -11,6 +11,7 @@ import { type Clock, systemClock } from "../platform/clock.ts";
 import type { Credentials, CredentialsProvider } from "./credentials.ts";
 import { isSmcError } from "./errors.ts";
 import { HttpTransport } from "./httpTransport.ts";
+import { batches, collectPages, MAX_PAGE_SIZE } from "./paging.ts";
 import type {
   Acknowledged,
   CallOptions,
@@ -54,10 +55,6 @@ import type { CreateReplicationJobRequest, Page, ReplicationJob, SourceServer } 
 
 const SMC_API_VERSION = "2019-06-01";
 const DEFAULT_SMC_ENDPOINT = "https://smc.aliyuncs.com";
-
-/** The service's largest page and its largest `JobId.N` / `SourceId.N` list. */
-const MAX_PAGE_SIZE = 50;
-const MAX_IDS_PER_CALL = 50;
 
 /** One finished call, for logs and metrics. */
 export interface SmcCallEvent {
@@ -394,32 +391,5 @@ export class SmcClient {
       }
     }
     return [...found.values()];
-  }
-}
-
-/**
- * `[undefined]` for no list (one unfiltered pass), else the ids in slices of 50; an empty list
- * gives no batch at all: "jobs of these zero sources" is nothing, not everything.
- */
-function batches(ids: readonly string[] | undefined): (readonly string[] | undefined)[] {
-  if (ids === undefined) return [undefined];
-  const out: string[][] = [];
-  for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL)
-    out.push(ids.slice(i, i + MAX_IDS_PER_CALL));
-  return out;
-}
-
-/** Pages until a short page, an empty page or `totalCount` items have gone by. */
-async function collectPages<T>(
-  fetchPage: (pageNumber: number) => Promise<Page<T>>,
-  take: (item: T) => void,
-): Promise<void> {
-  let seen = 0;
-  // 10,000 pages of 50 is far beyond any account; the bound only stops a misbehaving server.
-  for (let pageNumber = 1; pageNumber <= 10_000; pageNumber++) {
-    const page = await fetchPage(pageNumber);
-    for (const item of page.items) take(item);
-    seen += page.items.length;
-    if (page.items.length < MAX_PAGE_SIZE || seen >= page.totalCount) return;
   }
 }
