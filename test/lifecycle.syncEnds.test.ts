@@ -172,9 +172,10 @@ describe("servers in sync that are not cut over", () => {
     await daemon.migrations.retryFailed(planId);
     const again = await stepUntil(
       h,
-      "in sync again",
+      "in sync again, its runs recorded",
       viewOf(daemon, planId),
-      (v) => allServers(v)[0]?.status === "syncing",
+      // The runs are recorded by the sync step right after the move: a view may fall in between.
+      (v) => allServers(v)[0]?.status === "syncing" && allServers(v)[0]?.sync !== undefined,
       { stepMs: STEP },
     );
     const retried = allServers(again)[0];
