@@ -96,3 +96,11 @@ export interface ForecastSetup {
   samples: number;
   assumptions: string[];
 }
+
+/** What a caller may choose of a forecast the daemon makes; the rest comes from its state. */
+export interface ForecastRequest {
+  seed?: number;
+  samples?: number;
+  /** When gates not yet approved count as approved (epoch ms); now when absent. */
+  gatesApprovedAt?: number;
+}

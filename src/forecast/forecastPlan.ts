@@ -4,7 +4,7 @@ import type { ForecastSetup, PlanForecast, Throughput } from "./forecastModel.ts
 import { runForecast } from "./runForecast.ts";
 
 /** Sampled runs a forecast makes unless told otherwise. */
-const DEFAULT_SAMPLES = 50;
+export const DEFAULT_SAMPLES = 50;
 
 export interface PlanForecastOptions {
   now: number;
@@ -63,7 +63,7 @@ export function forecastPlan(plan: CompiledPlan, options: PlanForecastOptions): 
 }
 
 /** What the forecast takes for granted about a plan, in words an operator reads. */
-function planAssumptions(
+export function planAssumptions(
   plan: CompiledPlan,
   context: { gatesAt: number; heldByOthers: number; now: number },
 ): string[] {

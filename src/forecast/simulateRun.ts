@@ -75,12 +75,13 @@ export function simulateRun(
   const poll = setup.pollIntervalMs;
   const waveStarts: number[] = [];
   const waveFinishes: number[] = [];
-  let previousEnd = setup.now;
+  // The last wave's end: an ended wave's is its own, even if before now.
+  let previousEnd = Number.NEGATIVE_INFINITY;
   setup.waves.forEach((wave, waveIndex) => {
     if (wave.finishedAt !== undefined) {
       waveStarts.push(wave.startedAt ?? wave.finishedAt);
       waveFinishes.push(wave.finishedAt);
-      previousEnd = Math.max(previousEnd, wave.finishedAt);
+      previousEnd = wave.finishedAt;
       return;
     }
     const start =
@@ -90,7 +91,11 @@ export function simulateRun(
     waveFinishes.push(finish);
     previousEnd = finish;
   });
-  return { waveStarts, waveFinishes, finish: previousEnd };
+  return {
+    waveStarts,
+    waveFinishes,
+    finish: Number.isFinite(previousEnd) ? previousEnd : setup.now,
+  };
 }
 
 /** Plays one wave from `start`; returns when its last server ends. */
