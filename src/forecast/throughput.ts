@@ -9,7 +9,7 @@ export interface JobRate {
 /** The emulator's default bandwidth, and what the forecast assumes with nothing better. */
 const DEFAULT_BYTES_PER_SECOND = 25 * 1024 * 1024;
 /** One job's rate varies about this much (coefficient of variation) when nothing was learned. */
-const DEFAULT_SPREAD = 0.15;
+export const DEFAULT_SPREAD = 0.15;
 /** Finished jobs needed before their rate is trusted over the default. */
 const LEAST_TO_LEARN = 5;
 
