@@ -88,7 +88,7 @@ export function forecastFromState(state: PlanState, options: PlanForecastOptions
         index: server.index,
         sizeBytes: server.sizeBytes || (options.sizes.get(server.key) ?? 0),
       }));
-    const ordered = orderForStart(entries, wave.order);
+    const ordered = orderForStart(entries, wave.order, capacity);
     waves.push({
       ...base,
       ...(wave.notBefore === undefined ? {} : { notBefore: wave.notBefore }),

@@ -50,7 +50,7 @@ export function forecastPlan(plan: CompiledPlan, options: PlanForecastOptions): 
         ...(wave.notBefore === undefined ? {} : { notBefore: wave.notBefore }),
         ...(wave.cutover ? { cutover: wave.cutover } : {}),
         ...(wave.gate === "manual" ? { gateOpensAt: gatesAt } : {}),
-        servers: orderForStart(entries, wave.order).map(({ server, sizeBytes }) => ({
+        servers: orderForStart(entries, wave.order, capacity).map(({ server, sizeBytes }) => ({
           label: options.names?.get(server.key) ?? server.ref.name ?? server.key,
           sizeBytes,
           incremental: server.settings.runOnce === false,

@@ -1,5 +1,6 @@
 import { isInFlight, SERVER_STATUSES, type ServerCounts } from "../lifecycle/statuses.ts";
 import type { CompiledWave, PlanPolicy } from "../plan/compiledPlan.ts";
+import { packedOrder } from "./packedOrder.ts";
 
 export type WaveDecision =
   /** Keep starting pending servers. */
@@ -31,14 +32,22 @@ export function decideWave(
   return { kind: "done", outcome: "succeeded" };
 }
 
-/** Largest first keeps a wave's tail short: the longest jobs start while every slot is free. */
+export type StartOrder = CompiledWave["order"];
+
+/**
+ * Largest first keeps a wave's tail short: the longest jobs start while every slot is free.
+ * `packed` goes further on a wave with more servers than `slots`: it plans which jobs share a slot
+ * so that every slot's work ends together (packedOrder.ts).
+ */
 export function orderForStart<T extends { sizeBytes: number; index: number }>(
   servers: readonly T[],
-  order: "largestFirst" | "asListed",
+  order: StartOrder,
+  slots = 1,
 ): T[] {
   const byIndex = (a: T, b: T) => a.index - b.index;
   if (order === "asListed") return [...servers].sort(byIndex);
-  return [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+  const largestFirst = [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+  return order === "packed" ? packedOrder(largestFirst, slots) : largestFirst;
 }
 
 export type WaveStartDecision =
