@@ -1,4 +1,5 @@
 import type { Role } from "../platform/accessTokens.ts";
+import { FORECAST_SCHEMAS, forecastPaths } from "./openapiForecast.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
 
@@ -84,6 +85,7 @@ export function openApiDocument(
     },
     security: [{ bearer: [] }],
     paths: {
+      ...forecastPaths({ planId, planBody, unauthorized, notFound, redisUnavailable }),
       "/api/plans": {
         post: {
           summary: "Submit a wave plan (idempotent: the same plan again answers 200)",
@@ -463,7 +465,7 @@ export function openApiDocument(
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...FORECAST_SCHEMAS },
     },
   };
   withRoles(document.paths, roleOf);

@@ -8,6 +8,7 @@ import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
 import { settleCancel } from "./planEnd.ts";
 import { PlanConflictError, PlanStateError } from "./planErrors.ts";
+import { planForecasts } from "./planForecasts.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
@@ -26,6 +27,7 @@ const IN_PROCESS: Actor = { name: "cli" };
 /** The `Migrations` the API and CLI drive, over the store, the ledger and the queues. */
 export function createMigrations(ctx: OrchestratorContext): Migrations {
   const summary = (planId: string) => planSummary(ctx, planId);
+  const forecasts = planForecasts(ctx);
   const wakeDispatcher = (plan: PlanRecord) =>
     wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
   const history = (planId: string, event: string, actor: Actor, detail?: string) =>
@@ -295,6 +297,8 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
     },
 
     accountJobs: (account) => accountJobs(ctx, account),
+    forecast: forecasts.forecast,
+    forecastNew: forecasts.forecastNew,
   };
 }
 

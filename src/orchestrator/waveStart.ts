@@ -50,7 +50,11 @@ export async function startWave(
       );
     }
   }
-  const ordered = orderForStart(resolved, wave.order);
+  const ordered = orderForStart(
+    resolved,
+    wave.order,
+    Math.min(plan.spec.policy.maxJobs, account.quota),
+  );
   await ctx.servers.setRanks(
     plan.id,
     waveIndex,

@@ -32,8 +32,11 @@ export interface CompiledWave {
   window?: WaveWindow;
   /** Epoch ms before which the wave does not start. */
   notBefore?: number;
-  /** `largestFirst` (by source bytes) keeps a wave's tail short; `asListed` keeps the YAML order. */
-  order: "largestFirst" | "asListed";
+  /**
+   * `largestFirst` (by source bytes) keeps a wave's tail short; `packed` plans which jobs share a
+   * slot so all slots end together; `asListed` keeps the YAML order.
+   */
+  order: "largestFirst" | "packed" | "asListed";
   /** `manual`: the wave waits for a person's approval before it starts. */
   gate?: "manual";
   /** How its incremental (`runOnce: false`) servers are cut over; absent when it has none. */

@@ -38,7 +38,7 @@ interface DryRunWindow {
 
 interface DryRunWave {
   name: string;
-  order: "largestFirst" | "asListed";
+  order: CompiledWave["order"];
   /** Set when the order shown is not the order that will run (sizes unknown without --online). */
   orderNote?: string;
   notBefore?: string;
@@ -105,12 +105,12 @@ function dryRunWave(plan: CompiledPlan, wave: CompiledWave, options: DryRunOptio
     name: wave.name,
     order: wave.order,
     quota: Math.min(plan.policy.maxJobs, wave.servers.length),
-    servers: orderForStart(entries, order).map(({ server, source, sizeBytes }) =>
-      dryRunServer(plan, server, source, sizeBytes),
+    servers: orderForStart(entries, order, plan.policy.maxJobs).map(
+      ({ server, source, sizeBytes }) => dryRunServer(plan, server, source, sizeBytes),
     ),
   };
-  if (wave.order === "largestFirst" && !sized) {
-    result.orderNote = "shown as listed: largest first needs source sizes (--online)";
+  if (wave.order !== "asListed" && !sized) {
+    result.orderNote = `shown as listed: ${wave.order === "packed" ? "packing" : "largest first"} needs source sizes (--online)`;
   }
   if (wave.notBefore !== undefined) result.notBefore = isoSeconds(wave.notBefore);
   if (wave.gate !== undefined) result.gate = wave.gate;

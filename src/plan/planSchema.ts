@@ -209,9 +209,9 @@ const waveSchema = z
       window: windowSchema.optional(),
       cutover: cutoverSchema.optional(),
       notBefore: timestamp("The wave does not start before this time.").optional(),
-      order: oneOf(["largestFirst", "asListed"])
+      order: oneOf(["largestFirst", "packed", "asListed"])
         .describe(
-          "Start order: largest sources first (keeps the tail short) or as listed. @default largestFirst",
+          "Start order: largest sources first (keeps the tail short), packed (plans which jobs share a slot so every slot ends together; best on waves with many more servers than maxJobs) or as listed. @default largestFirst",
         )
         .optional(),
       defaults: settingsSchema.describe("Job settings for this wave's servers.").optional(),

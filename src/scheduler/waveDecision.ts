@@ -1,5 +1,6 @@
 import { isInFlight, SERVER_STATUSES, type ServerCounts } from "../lifecycle/statuses.ts";
-import type { PlanPolicy } from "../plan/compiledPlan.ts";
+import type { CompiledWave, PlanPolicy } from "../plan/compiledPlan.ts";
+import { packedOrder } from "./packedOrder.ts";
 
 export type WaveDecision =
   /** Keep starting pending servers. */
@@ -31,12 +32,42 @@ export function decideWave(
   return { kind: "done", outcome: "succeeded" };
 }
 
-/** Largest first keeps a wave's tail short: the longest jobs start while every slot is free. */
+export type StartOrder = CompiledWave["order"];
+
+/**
+ * Largest first keeps a wave's tail short: the longest jobs start while every slot is free.
+ * `packed` goes further on a wave with more servers than `slots`: it plans which jobs share a slot
+ * so that every slot's work ends together (packedOrder.ts).
+ */
 export function orderForStart<T extends { sizeBytes: number; index: number }>(
   servers: readonly T[],
-  order: "largestFirst" | "asListed",
+  order: StartOrder,
+  slots = 1,
 ): T[] {
   const byIndex = (a: T, b: T) => a.index - b.index;
   if (order === "asListed") return [...servers].sort(byIndex);
-  return [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+  const largestFirst = [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+  return order === "packed" ? packedOrder(largestFirst, slots) : largestFirst;
+}
+
+export type WaveStartDecision =
+  | { kind: "start" }
+  /** `notBefore` has not come: look again at `until`. */
+  | { kind: "wait-not-before"; until: number }
+  /** `gate: manual` and nobody approved it yet. */
+  | { kind: "wait-approval" };
+
+/**
+ * Whether a wave that has not started may start at `now`: not before its `notBefore` (checked
+ * only while it is pending), and not before its gate is approved.
+ */
+export function decideWaveStart(
+  wave: Pick<CompiledWave, "notBefore" | "gate">,
+  record: { status: "pending" | "waiting-approval"; approvedAt?: number },
+  now: number,
+): WaveStartDecision {
+  if (record.status === "pending" && wave.notBefore !== undefined && now < wave.notBefore)
+    return { kind: "wait-not-before", until: wave.notBefore };
+  if (wave.gate === "manual" && record.approvedAt === undefined) return { kind: "wait-approval" };
+  return { kind: "start" };
 }
