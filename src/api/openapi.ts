@@ -1,5 +1,6 @@
 import type { Role } from "../platform/accessTokens.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
+import { TIMELINE_SCHEMAS } from "./openapiTimeline.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
 
 /**
@@ -172,6 +173,24 @@ export function openApiDocument(
             200: { description: "The plan", content: json(ref("PlanView")) },
             401: unauthorized,
             404: notFound,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/plans/{id}/timeline": {
+        get: {
+          summary:
+            "One wave's jobs over time (created, started, finished, cut over, deleted), its windows, now, and the live forecast of the rest; at most `limit` servers' jobs, in flight first",
+          parameters: [
+            planId,
+            { name: "wave", in: "query", required: true, schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+          ],
+          responses: {
+            200: { description: "The wave's timeline", content: json(ref("WaveTimeline")) },
+            400: { description: "No wave given, or a bad limit", content: json(ref("Error")) },
+            401: unauthorized,
+            404: { description: "No such plan, or no such wave", content: json(ref("Error")) },
             503: redisUnavailable,
           },
         },
@@ -463,7 +482,7 @@ export function openApiDocument(
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...TIMELINE_SCHEMAS },
     },
   };
   withRoles(document.paths, roleOf);

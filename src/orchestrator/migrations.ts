@@ -6,8 +6,10 @@ import { quotaGroupWarnings } from "../plan/cutoverRules.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
+import type { LiveForecasts } from "./liveForecast.ts";
 import { settleCancel } from "./planEnd.ts";
 import { PlanConflictError, PlanStateError } from "./planErrors.ts";
+import { withEta } from "./planEta.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
@@ -15,6 +17,7 @@ import { noteSharedSources, sharedSourceWarnings } from "./sharedSources.ts";
 import { allIndexes } from "./store/planLayout.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
 import type { Actor, Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
+import { DEFAULT_BARS, waveTimeline } from "./waveTimeline.ts";
 
 /** Plan ids are BullMQ-safe (no ':') and readable: the plan's name with anything else as '-'. */
 function planIdOf(name: string): string {
@@ -23,8 +26,11 @@ function planIdOf(name: string): string {
 
 const IN_PROCESS: Actor = { name: "cli" };
 
-/** The `Migrations` the API and CLI drive, over the store, the ledger and the queues. */
-export function createMigrations(ctx: OrchestratorContext): Migrations {
+/**
+ * The `Migrations` the API and CLI drive, over the store, the ledger and the queues; plans that run
+ * carry their ETA from `forecasts`.
+ */
+export function createMigrations(ctx: OrchestratorContext, forecasts: LiveForecasts): Migrations {
   const summary = (planId: string) => planSummary(ctx, planId);
   const wakeDispatcher = (plan: PlanRecord) =>
     wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
@@ -97,13 +103,29 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
     },
 
     async listPlans(): Promise<PlanSummary[]> {
-      const summaries = await Promise.all((await ctx.store.planIds()).map(summary));
+      const summaries = await Promise.all(
+        (await ctx.store.planIds()).map(async (planId) => {
+          const plan = await summary(planId);
+          return plan && withEta(plan, forecasts);
+        }),
+      );
       return summaries
         .filter((plan): plan is PlanSummary => plan !== undefined)
         .sort((a, b) => b.submittedAt - a.submittedAt);
     },
 
-    getPlan: (planId) => planView(ctx, planId),
+    async getPlan(planId) {
+      const view = await planView(ctx, planId);
+      return view && withEta(view, forecasts);
+    },
+
+    async timeline(planId, { wave, limit = DEFAULT_BARS }) {
+      const plan = await ctx.store.getPlan(planId);
+      if (!plan) return undefined;
+      const running = plan.status === "pending" || plan.status === "running";
+      const forecast = running ? await forecasts.get(planId) : undefined;
+      return waveTimeline(ctx, planId, wave, { limit, ...(forecast ? { forecast } : {}) });
+    },
 
     async pause(planId, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);
