@@ -81,7 +81,7 @@ export function openApiDocument(
       title: "smc-waves",
       version,
       description:
-        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and /app.js needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
+        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and the view scripts (/app.js, /actions.js, /timeline.js) needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -458,6 +458,19 @@ export function openApiDocument(
       "/actions.js": {
         get: {
           summary: "The migration view's actions (buttons, confirmations, plan upload)",
+          security: [],
+          responses: {
+            200: {
+              description: "Script",
+              content: { "text/javascript": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
+      "/timeline.js": {
+        get: {
+          summary:
+            "The migration view's timelines (per wave: jobs over time, windows, forecast, now)",
           security: [],
           responses: {
             200: {
