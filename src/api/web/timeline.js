@@ -61,7 +61,13 @@
     const to = Math.max(data.to, forecast?.finish.p90 ?? 0);
     const span = Math.max(1, to - from);
     const x = (t) => ((Math.min(Math.max(t, from), to) - from) / span) * WIDTH;
-    const bars = forecast ? data.jobs.length + forecast.jobs.length : data.jobs.length;
+    // A job still running gets its forecast rest on its own row; the others get a row each below.
+    const liveRow = new Map();
+    data.jobs.forEach((job, i) => {
+      if (job.deleted === undefined && job.finished === undefined) liveRow.set(job.server, i);
+    });
+    const ahead = (forecast?.jobs ?? []).filter((job) => !liveRow.has(job.server));
+    const bars = data.jobs.length + ahead.length;
     const row = Math.max(2, Math.min(14, MAX_ROWS_HEIGHT / Math.max(1, bars)));
     const height = bars * row + AXIS + 4;
     const svg = node("svg", {
@@ -91,9 +97,9 @@
         );
       }
     }
-    const segment = (y, start, end, kind, label) => {
+    const segment = (parent, y, start, end, kind, label) => {
       if (start === undefined || end === undefined || end < start) return;
-      svg.append(
+      parent.append(
         titled(
           node("rect", {
             class: `tl-${kind}`,
@@ -113,6 +119,7 @@
       svg.append(g);
       const end = (t) => t ?? now;
       segment(
+        g,
         y,
         job.created,
         end(job.started),
@@ -121,10 +128,18 @@
       );
       if (job.started !== undefined) {
         const run = job.status === "failed" ? "failed" : "running";
-        segment(y, job.started, end(job.finished), run, `${label}: started ${when(job.started)}`);
+        segment(
+          g,
+          y,
+          job.started,
+          end(job.finished),
+          run,
+          `${label}: started ${when(job.started)}`,
+        );
       }
       if (job.finished !== undefined)
         segment(
+          g,
           y,
           job.finished,
           end(job.deleted),
@@ -132,7 +147,7 @@
           `${label}: finished ${when(job.finished)}`,
         );
       if (job.cutover !== undefined)
-        svg.append(
+        g.append(
           titled(
             node("line", {
               class: "tl-cutover",
@@ -145,23 +160,24 @@
           ),
         );
     });
-    const offset = data.jobs.length;
-    (forecast?.jobs ?? []).forEach((job, i) => {
-      const y = (offset + i) * row;
+    for (const job of forecast?.jobs ?? []) {
+      const live = liveRow.get(job.server);
+      const y = (live ?? data.jobs.length + ahead.indexOf(job)) * row;
+      const from = live === undefined ? job.created : Math.max(now, job.created);
       svg.append(
         titled(
           node("rect", {
             class: "tl-forecast",
             "data-forecast": job.server,
-            x: x(job.created),
+            x: x(from),
             y: y + row * 0.15,
-            width: Math.max(1, x(job.deleted) - x(job.created)),
+            width: Math.max(1, x(job.deleted) - x(from)),
             height: row * 0.7,
           }),
           `${job.server} (forecast): ${when(job.started)} – ${when(job.finished)}`,
         ),
       );
-    });
+    }
     const axisY = height - AXIS;
     svg.append(node("line", { class: "tl-axis", x1: 0, x2: WIDTH, y1: axisY, y2: axisY }));
     svg.append(node("text", { class: "tl-label", x: 2, y: height - 4 }, when(from)));
