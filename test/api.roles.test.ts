@@ -177,6 +177,7 @@ describe("sessions", () => {
       "cancel",
       "check",
       "cutover",
+      "forecast",
       "pause",
       "release",
       "resume",
@@ -187,7 +188,7 @@ describe("sessions", () => {
       name: "vera",
       role: "viewer",
       open: false,
-      actions: ["check"],
+      actions: ["check", "forecast"],
       dashboard: "/dashboard",
     });
     expect(await session(bearer(TOKENS.otto))).toMatchObject({

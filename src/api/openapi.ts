@@ -1,4 +1,5 @@
 import type { Role } from "../platform/accessTokens.ts";
+import { FORECAST_SCHEMAS, forecastPaths } from "./openapiForecast.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
 import { TIMELINE_SCHEMAS } from "./openapiTimeline.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
@@ -85,6 +86,7 @@ export function openApiDocument(
     },
     security: [{ bearer: [] }],
     paths: {
+      ...forecastPaths({ planId, planBody, unauthorized, notFound, redisUnavailable }),
       "/api/plans": {
         post: {
           summary: "Submit a wave plan (idempotent: the same plan again answers 200)",
@@ -495,7 +497,7 @@ export function openApiDocument(
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { ...SCHEMAS, ...TIMELINE_SCHEMAS },
+      schemas: { ...SCHEMAS, ...FORECAST_SCHEMAS, ...TIMELINE_SCHEMAS },
     },
   };
   withRoles(document.paths, roleOf);

@@ -5,6 +5,7 @@ import { MAX_BARS } from "../orchestrator/waveTimeline.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { needs } from "./apiRoles.ts";
+import { forecastQuery } from "./forecastQuery.ts";
 import { actionsCsv, reportActions, reportCsv, reportRows } from "./planReport.ts";
 
 /** Content types a plan may be posted as with the plan's YAML text as the body. */
@@ -138,6 +139,25 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
   );
 
   app.get("/api/plans", async () => ({ plans: await migrations.listPlans() }));
+
+  // When a plan not submitted would finish if it started now (sources listed through the account).
+  app.post<{ Querystring: Record<string, string | undefined> }>(
+    "/api/plans/forecast",
+    needs("viewer", "forecast", "forecasting a plan"),
+    async (request, reply) => {
+      const compiled = compile(request, reply);
+      if (!compiled) return reply;
+      return migrations.forecastNew(compiled.plan, forecastQuery(request.query));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    "/api/plans/:id/forecast",
+    async (request, reply) => {
+      const forecast = await migrations.forecast(request.params.id, forecastQuery(request.query));
+      return forecast ?? notFound(reply, request.params.id);
+    },
+  );
 
   app.get<{ Params: { id: string } }>("/api/plans/:id", async (request, reply) => {
     const plan = await migrations.getPlan(request.params.id);

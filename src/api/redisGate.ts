@@ -25,5 +25,7 @@ export function guardMigrations(migrations: Migrations, gate: RedisGate): Migrat
     release: (planId, actor) => gate.run(() => migrations.release(planId, actor)),
     quota: () => gate.run(() => migrations.quota()),
     accountJobs: (account) => gate.run(() => migrations.accountJobs(account)),
+    forecast: (planId, request) => gate.run(() => migrations.forecast(planId, request)),
+    forecastNew: (plan, request) => gate.run(() => migrations.forecastNew(plan, request)),
   };
 }

@@ -3,18 +3,27 @@
  * CreateReplicationJob parameters each would get, the next openings of its window and the quota
  * it holds. Nothing is created.
  */
+import { readFile } from "node:fs/promises";
+import type { PlanForecast } from "../forecast/forecastModel.ts";
+import { forecastPlan } from "../forecast/forecastPlan.ts";
+import { DEFAULT_SPREAD } from "../forecast/throughput.ts";
+import { jobBytes } from "../orchestrator/sourceBytes.ts";
+import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { type DryRun, dryRun } from "../plan/dryRun.ts";
 import { loadPlanFile } from "../plan/loadPlanFile.ts";
 import { formatProblem, formatWarning, type PlanProblem } from "../plan/planProblem.ts";
 import type { SourceServer } from "../smc/types.ts";
+import { ApiClient } from "./apiClient.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT } from "./exitCodes.ts";
+import { formatForecast } from "./forecastText.ts";
 import { sharedSourceLines } from "./otherPlans.ts";
 import { onlineCheck } from "./smcFromEnv.ts";
 
-const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json]
+const HELP = `usage: smc-waves plan PLAN.yaml [--online] [--json] [--forecast [--seed N] [--throughput MIB_S]]
 
-Dry run: what the plan will do, wave by wave, without creating anything.
+Dry run: what the plan will do, wave by wave, without creating anything; with --forecast, when
+each wave would start and finish (P50 and P90 of seeded sampled runs) if it started now.
 Exit status: 0 when the plan is clean, 1 when it has problems (or on bad usage), 2 when --online
 cannot ask SMC (unreachable, or the credentials refused).
 
@@ -24,12 +33,21 @@ options:
               also asks the daemon (--server) which sources other plans, not ended, list too
   --server URL  the daemon's API, for --online  [SMC_WAVES_URL, else http://127.0.0.1:8080]
   --json      print the dry run as JSON
+  --forecast  forecast the plan instead: the daemon (--server) forecasts it with the account's
+              quota, what other plans hold and the throughput it learned; with --online, it is
+              forecast here from SMC's source sizes, the quota SMC_WAVES_QUOTA (default 100) and
+              --throughput
+  --seed N    the forecast's seed: the same seed gives the same forecast  [1]
+  --throughput MIB_S  with --forecast --online: MiB/s one job copies  [25]
   -h, --help  this help`;
 
 const OPTIONS = {
   online: { type: "boolean" },
   json: { type: "boolean" },
   server: { type: "string" },
+  forecast: { type: "boolean" },
+  seed: { type: "string" },
+  throughput: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -52,6 +70,20 @@ export async function run(args: string[]): Promise<number> {
     );
     return EXIT.invalid;
   }
+  if (values.forecast) {
+    const seed = wholeNumber("--seed", values.seed ?? "1", 0xffffffff);
+    const forecast = values.online
+      ? await forecastHere(plan, file, seed, values.throughput)
+      : await new ApiClient(values.server, process.env).json<PlanForecast>(
+          "POST",
+          `/api/plans/forecast?seed=${seed}&file=${encodeURIComponent(file)}`,
+          { text: await readFile(file, "utf8"), type: "text/yaml" },
+        );
+    console.log(
+      values.json ? JSON.stringify(forecast, null, 2) : formatForecast(forecast, plan.name),
+    );
+    return EXIT.ok;
+  }
   let sources: Map<string, SourceServer> | undefined;
   if (values.online) {
     // Throws OnlineCheckError (exit 2) when SMC cannot be asked.
@@ -69,6 +101,55 @@ export async function run(args: string[]): Promise<number> {
 }
 
 const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+/** The account quota a forecast made here assumes without SMC_WAVES_QUOTA: the service's default. */
+const DEFAULT_QUOTA = 100;
+
+function wholeNumber(flag: string, text: string, most: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > most)
+    throw new UsageError(`${flag} must be a whole number from 0 to ${most}, got "${text}"`);
+  return value;
+}
+
+/** The forecast made here: sizes from SMC, the quota from the environment, the given throughput. */
+async function forecastHere(
+  plan: CompiledPlan,
+  file: string,
+  seed: number,
+  throughput: string | undefined,
+): Promise<PlanForecast> {
+  const mibPerSecond = Number(throughput ?? "25");
+  if (!(mibPerSecond > 0))
+    throw new UsageError(`--throughput must be MiB/s above 0, got "${throughput}"`);
+  const { sources } = await onlineCheck(plan, file);
+  const sizes = new Map<string, number>();
+  const names = new Map<string, string>();
+  for (const wave of plan.waves)
+    for (const server of wave.servers) {
+      const source = sources.get(server.key);
+      if (!source) continue;
+      sizes.set(server.key, jobBytes(source, server.settings.dataDisks));
+      names.set(server.key, source.name);
+    }
+  return forecastPlan(plan, {
+    now: Date.now(),
+    sizes,
+    names,
+    quota: wholeNumber(
+      "SMC_WAVES_QUOTA",
+      process.env.SMC_WAVES_QUOTA ?? String(DEFAULT_QUOTA),
+      1e6,
+    ),
+    throughput: {
+      bytesPerSecond: mibPerSecond * MIB,
+      spread: DEFAULT_SPREAD,
+      source: throughput === undefined ? "default" : "configured",
+      learnedFromJobs: 0,
+    },
+    seed,
+  });
+}
 /** Parameter lines wrap here so a server's call reads as a block, not one 600-column line. */
 const LINE_WIDTH = 100;
 

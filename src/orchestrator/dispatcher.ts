@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import { type WaitReason, waits } from "../lifecycle/reasons.ts";
 import { isEnded, type ServerCounts } from "../lifecycle/statuses.ts";
-import { decideWave } from "../scheduler/waveDecision.ts";
+import { decideWave, decideWaveStart } from "../scheduler/waveDecision.ts";
 import { windowState } from "../scheduler/waveWindow.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
 import { admit } from "./admission.ts";
@@ -87,22 +87,18 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
     await ctx.store.patchPlan(plan.id, { wave: waveIndex + 1 });
     return "again";
   }
-  if (record.status === "pending") {
-    if (wave.notBefore !== undefined && now < wave.notBefore) {
+  if (record.status === "pending" || record.status === "waiting-approval") {
+    const start = decideWaveStart(wave, { ...record, status: record.status }, now);
+    if (start.kind === "wait-not-before") {
       await setWaveWaiting(ctx, plan, waveIndex, {
-        ...waits.notBefore(wave.name, wave.notBefore),
+        ...waits.notBefore(wave.name, start.until),
         since: now,
       });
       return {
-        parkMs: Math.min(
-          ctx.clock.realDelay(wave.notBefore - now),
-          ctx.settings.reconcileIntervalMs,
-        ),
+        parkMs: Math.min(ctx.clock.realDelay(start.until - now), ctx.settings.reconcileIntervalMs),
       };
     }
-  }
-  if (record.status === "pending" || record.status === "waiting-approval") {
-    if (wave.gate === "manual" && record.approvedAt === undefined) {
+    if (start.kind === "wait-approval") {
       await holdForApproval(ctx, plan, waveIndex, record.status);
       // `approve` wakes the plan; the recheck only covers a wake lost to a race with this step.
       return { parkMs: fallbackMs };

@@ -1,39 +1,16 @@
+import type { PlanForecast } from "../forecast/forecastModel.ts";
 import type { MigrationEvents } from "../platform/events.ts";
 
-interface Quantiles {
-  p50: string;
-  p90: string;
-}
-
-/**
- * What the live ETA reads of a plan's forecast from its current state (ISO 8601 world times): the
- * plan's and each wave's finish, and the median run's jobs of the servers not ended yet.
- */
-export interface LiveForecast {
-  asOf: string;
-  finish: Quantiles;
-  waves: { name: string; start: Quantiles; finish: Quantiles }[];
-  jobs: {
-    wave: string;
-    server: string;
-    create: string;
-    start: string;
-    finish: string;
-    cutover?: string;
-    end: string;
-  }[];
-}
-
 /** Forecasts a plan from its current state; undefined when the plan does not exist. */
-export type PlanForecaster = (planId: string) => Promise<LiveForecast | undefined>;
+type PlanForecaster = (planId: string) => Promise<PlanForecast | undefined>;
 
 interface Entry {
   /** Real ms the value was computed at. */
   at: number;
-  value: LiveForecast | undefined;
+  value: PlanForecast | undefined;
   /** A status changed since: recomputed at the next read once `minAgeMs` has passed. */
   dirty: boolean;
-  computing?: Promise<LiveForecast | undefined>;
+  computing?: Promise<PlanForecast | undefined>;
 }
 
 export interface LiveForecastOptions {
@@ -75,7 +52,7 @@ export class LiveForecasts {
   }
 
   /** The plan's live forecast: cached, refreshed when stale. */
-  async get(planId: string): Promise<LiveForecast | undefined> {
+  async get(planId: string): Promise<PlanForecast | undefined> {
     const entry = this.#entries.get(planId);
     if (!entry) return this.#compute(planId);
     if (entry.computing !== undefined) return entry.value ?? entry.computing;
@@ -94,7 +71,7 @@ export class LiveForecasts {
     for (const off of this.#offs) off();
   }
 
-  #compute(planId: string): Promise<LiveForecast | undefined> {
+  #compute(planId: string): Promise<PlanForecast | undefined> {
     const previous = this.#entries.get(planId);
     const computing = this.#options.forecast(planId).then(
       (value) => {

@@ -10,6 +10,7 @@ import type { LiveForecasts } from "./liveForecast.ts";
 import { settleCancel } from "./planEnd.ts";
 import { PlanConflictError, PlanStateError } from "./planErrors.ts";
 import { withEta } from "./planEta.ts";
+import type { PlanForecasts } from "./planForecasts.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
@@ -28,9 +29,12 @@ const IN_PROCESS: Actor = { name: "cli" };
 
 /**
  * The `Migrations` the API and CLI drive, over the store, the ledger and the queues; plans that run
- * carry their ETA from `forecasts`.
+ * carry their ETA from the cached `live` forecasts.
  */
-export function createMigrations(ctx: OrchestratorContext, forecasts: LiveForecasts): Migrations {
+export function createMigrations(
+  ctx: OrchestratorContext,
+  { forecasts, live }: { forecasts: PlanForecasts; live: LiveForecasts },
+): Migrations {
   const summary = (planId: string) => planSummary(ctx, planId);
   const wakeDispatcher = (plan: PlanRecord) =>
     wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
@@ -106,7 +110,7 @@ export function createMigrations(ctx: OrchestratorContext, forecasts: LiveForeca
       const summaries = await Promise.all(
         (await ctx.store.planIds()).map(async (planId) => {
           const plan = await summary(planId);
-          return plan && withEta(plan, forecasts);
+          return plan && withEta(plan, live);
         }),
       );
       return summaries
@@ -116,14 +120,14 @@ export function createMigrations(ctx: OrchestratorContext, forecasts: LiveForeca
 
     async getPlan(planId) {
       const view = await planView(ctx, planId);
-      return view && withEta(view, forecasts);
+      return view && withEta(view, live);
     },
 
     async timeline(planId, { wave, limit = DEFAULT_BARS }) {
       const plan = await ctx.store.getPlan(planId);
       if (!plan) return undefined;
       const running = plan.status === "pending" || plan.status === "running";
-      const forecast = running ? await forecasts.get(planId) : undefined;
+      const forecast = running ? await live.get(planId) : undefined;
       return waveTimeline(ctx, planId, wave, { limit, ...(forecast ? { forecast } : {}) });
     },
 
@@ -317,6 +321,8 @@ export function createMigrations(ctx: OrchestratorContext, forecasts: LiveForeca
     },
 
     accountJobs: (account) => accountJobs(ctx, account),
+    forecast: forecasts.forecast,
+    forecastNew: forecasts.forecastNew,
   };
 }
 

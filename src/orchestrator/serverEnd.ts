@@ -50,6 +50,12 @@ export async function completeEnd(outcome: ServerOutcome, account: AccountRuntim
   if (end.to === "succeeded" && jobId) {
     const started = Date.parse(outcome.server.jobStartTime ?? "");
     const ended = Date.parse(outcome.server.jobEndTime ?? "");
+    // A one-off job's run is what the forecast learns from; an incremental one waited for its cut-over.
+    if (ended > started && outcome.server.sizeBytes > 0 && outcome.settings?.runOnce !== false)
+      await ctx.store.recordJobRate(outcome.account, {
+        bytes: outcome.server.sizeBytes,
+        ms: ended - started,
+      });
     ctx.events.emit("job:finished", {
       planId: outcome.plan.id,
       wave: outcome.waveName,

@@ -1,3 +1,4 @@
+import type { ForecastRequest, PlanForecast } from "../forecast/forecastModel.ts";
 import type { WaitReason } from "../lifecycle/reasons.ts";
 import type { PlanStatus, ServerCounts, ServerStatus, WaveStatus } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
@@ -277,6 +278,10 @@ export interface Migrations {
   /** Deletes every job the plan left in the account; the plan must have ended. */
   release(planId: string, actor?: Actor): Promise<ReleaseResult | undefined>;
   quota(): Promise<QuotaView[]>;
+  /** When the plan will finish, from where it stands now; undefined for an unknown plan. */
+  forecast(planId: string, request?: ForecastRequest): Promise<PlanForecast | undefined>;
+  /** When a plan not submitted would finish if it started now. */
+  forecastNew(plan: CompiledPlan, request?: ForecastRequest): Promise<PlanForecast>;
   /** Every job in the account, ours and others'; undefined for an unknown account. */
   accountJobs(account: string): Promise<AccountJobView[] | undefined>;
 }

@@ -1,8 +1,8 @@
+import type { PlanForecast } from "../forecast/forecastModel.ts";
 import { isInFlight } from "../lifecycle/statuses.ts";
 import { openingsBetween } from "../scheduler/windowOpenings.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { jobBars } from "./jobBars.ts";
-import type { LiveForecast } from "./liveForecast.ts";
 import { PlanTargetError } from "./planErrors.ts";
 import { waveIndexes } from "./store/planLayout.ts";
 import type { ServerRecord } from "./store/storeRecords.ts";
@@ -26,7 +26,7 @@ export async function waveTimeline(
   ctx: OrchestratorContext,
   planId: string,
   waveName: string,
-  options: { limit: number; forecast?: LiveForecast },
+  options: { limit: number; forecast?: PlanForecast },
 ): Promise<WaveTimeline | undefined> {
   const plan = await ctx.store.getPlan(planId);
   if (!plan) return undefined;
@@ -85,7 +85,7 @@ function shownFirst(a: ServerRecord, b: ServerRecord): number {
 }
 
 function forecastOf(
-  forecast: LiveForecast,
+  forecast: PlanForecast,
   wave: string,
   limit: number,
 ): WaveTimeline["forecast"] | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerCounts } from "../lifecycle/statuses.ts";
-import { decideWave, orderForStart } from "./waveDecision.ts";
+import { decideWave, decideWaveStart, orderForStart } from "./waveDecision.ts";
 
 const none: ServerCounts = {
   pending: 0,
@@ -85,5 +85,23 @@ describe("orderForStart", () => {
     expect(orderForStart([...servers].reverse(), "asListed").map((s) => s.index)).toEqual([
       0, 1, 2, 3,
     ]);
+  });
+});
+
+describe("decideWaveStart", () => {
+  it("waits for notBefore while pending, then for the gate, then starts", () => {
+    const wave = { notBefore: 1000, gate: "manual" as const };
+    expect(decideWaveStart(wave, { status: "pending" }, 500)).toEqual({
+      kind: "wait-not-before",
+      until: 1000,
+    });
+    expect(decideWaveStart(wave, { status: "pending" }, 1000)).toEqual({ kind: "wait-approval" });
+    expect(decideWaveStart(wave, { status: "pending", approvedAt: 10 }, 1000)).toEqual({
+      kind: "start",
+    });
+    // Waiting for approval, it no longer looks at notBefore.
+    expect(decideWaveStart(wave, { status: "waiting-approval", approvedAt: 10 }, 500)).toEqual({
+      kind: "start",
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { isInFlight, SERVER_STATUSES, type ServerCounts } from "../lifecycle/statuses.ts";
-import type { PlanPolicy } from "../plan/compiledPlan.ts";
+import type { CompiledWave, PlanPolicy } from "../plan/compiledPlan.ts";
 
 export type WaveDecision =
   /** Keep starting pending servers. */
@@ -39,4 +39,26 @@ export function orderForStart<T extends { sizeBytes: number; index: number }>(
   const byIndex = (a: T, b: T) => a.index - b.index;
   if (order === "asListed") return [...servers].sort(byIndex);
   return [...servers].sort((a, b) => b.sizeBytes - a.sizeBytes || byIndex(a, b));
+}
+
+export type WaveStartDecision =
+  | { kind: "start" }
+  /** `notBefore` has not come: look again at `until`. */
+  | { kind: "wait-not-before"; until: number }
+  /** `gate: manual` and nobody approved it yet. */
+  | { kind: "wait-approval" };
+
+/**
+ * Whether a wave that has not started may start at `now`: not before its `notBefore` (checked
+ * only while it is pending), and not before its gate is approved.
+ */
+export function decideWaveStart(
+  wave: Pick<CompiledWave, "notBefore" | "gate">,
+  record: { status: "pending" | "waiting-approval"; approvedAt?: number },
+  now: number,
+): WaveStartDecision {
+  if (record.status === "pending" && wave.notBefore !== undefined && now < wave.notBefore)
+    return { kind: "wait-not-before", until: wave.notBefore };
+  if (wave.gate === "manual" && record.approvedAt === undefined) return { kind: "wait-approval" };
+  return { kind: "start" };
 }

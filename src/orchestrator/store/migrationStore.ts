@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { JobRate } from "../../forecast/throughput.ts";
 import type { CompiledPlan } from "../../plan/compiledPlan.ts";
 import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
@@ -20,6 +21,9 @@ import {
 
 /** Parsed plan specs one store keeps; more plans than this at once only cost re-reads. */
 const SPEC_CACHE_SIZE = 64;
+
+/** Finished jobs' rates kept per account: enough to learn from, bounded. */
+const JOB_RATES_KEPT = 500;
 
 /** The plan hash's fields other than `spec`, read on every `getPlan`. */
 const PLAN_FIELDS = [
@@ -221,5 +225,28 @@ export class MigrationStore {
       }),
     )) as [ScriptOutcome, string];
     return moveResult(this.#logger, subject, label, move, reply[0], reply[1]);
+  }
+
+  /** Notes a finished job's bytes and run time (ms), for the account's learned throughput. */
+  async recordJobRate(account: string, rate: JobRate): Promise<void> {
+    const key = this.#keys.jobRates(account);
+    await this.#redis
+      .multi()
+      .lpush(key, JSON.stringify({ bytes: rate.bytes, ms: rate.ms }))
+      .ltrim(key, 0, JOB_RATES_KEPT - 1)
+      .exec();
+  }
+
+  /** The account's finished jobs' rates, newest first (at most the last 500). */
+  async jobRates(account: string): Promise<JobRate[]> {
+    const raw = await this.#redis.lrange(this.#keys.jobRates(account), 0, -1);
+    return raw.flatMap((entry) => {
+      try {
+        const { bytes, ms } = JSON.parse(entry) as JobRate;
+        return Number.isFinite(bytes) && Number.isFinite(ms) ? [{ bytes, ms }] : [];
+      } catch {
+        return [];
+      }
+    });
   }
 }

@@ -40,6 +40,8 @@ export function redisKeys(prefix: string) {
     keptLocks: (account: string) => `${root}:acct:${account}:kept-locks`,
     /** SET of source ids locked for jobs someone else created. */
     externalLocks: (account: string) => `${root}:acct:${account}:ext-locks`,
+    /** LIST of JSON { bytes, ms } of the account's finished jobs, newest first, trimmed: the learned throughput. */
+    jobRates: (account: string) => `${root}:acct:${account}:job-rates`,
     /** HASH plan id → JSON { wants, at }: each plan's latest claim on the quota, for fair shares. */
     demand: (account: string) => `${root}:acct:${account}:demand`,
     /** HASH plan id → epoch ms its jobs were last polled (plans may poll less often than the daemon). */
