@@ -133,6 +133,7 @@ describe("auth", () => {
       "get /app.js",
       "get /healthz",
       "get /readyz",
+      "get /timeline.js",
       "post /api/session",
     ]);
   });
@@ -146,6 +147,9 @@ describe("auth", () => {
     const actions = await fetch(`${api.url}/actions.js`);
     expect(actions.headers.get("content-type")).toContain("text/javascript");
     expect(await actions.text()).toContain("/api/session");
+    const timeline = await fetch(`${api.url}/timeline.js`);
+    expect(timeline.headers.get("content-type")).toContain("text/javascript");
+    expect(await timeline.text()).toContain("/timeline?");
     const script = await fetch(`${api.url}/app.js`);
     expect(script.headers.get("content-type")).toContain("text/javascript");
     expect(await script.text()).toContain("/api/plans");

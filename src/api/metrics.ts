@@ -26,6 +26,8 @@ export interface MetricsOptions {
   guard?: <T>(read: () => Promise<T>) => Promise<T>;
   /** Whether the daemon's Redis answers now: the `smc_waves_redis_up` gauge. */
   redisReachable?: () => boolean;
+  /** World time, epoch ms: what the ETA gauge counts from. @default Date.now */
+  now?: () => number;
 }
 
 export interface ApiMetrics {
@@ -47,6 +49,7 @@ const CALL_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 export function createMetrics(options: MetricsOptions): ApiMetrics {
   const { events, migrations, queues } = options;
   const guard = options.guard ?? ((read) => read());
+  const worldNow = options.now ?? Date.now;
   // An outage is logged once by the Redis health tracker, not at every scrape.
   const logger = {
     warn(fields: { err: unknown; queue?: string }, message: string) {
@@ -64,27 +67,47 @@ export function createMetrics(options: MetricsOptions): ApiMetrics {
     registers,
   });
 
-  new Gauge({
+  // One read of the plans per scrape feeds the servers and the ETA gauges (as the quota's below).
+  let plansRead: Promise<void> | undefined;
+  const refreshPlans = async () => {
+    try {
+      const plans = await guard(() => migrations.listPlans());
+      const now = worldNow();
+      servers.reset();
+      eta.reset();
+      for (const plan of plans) {
+        for (const wave of plan.waves) {
+          for (const [status, count] of Object.entries(wave.counts)) {
+            servers.set({ plan: plan.id, wave: wave.name, status }, count);
+          }
+        }
+        if (plan.eta)
+          eta.set({ plan: plan.id }, Math.max(0, Date.parse(plan.eta.p50) - now) / 1000);
+      }
+    } catch (error) {
+      collectErrors.inc({ source: "plans" });
+      logger.warn({ err: error }, "metrics: cannot list plans");
+    }
+  };
+  const readPlans = () => {
+    plansRead ??= refreshPlans().finally(() => {
+      plansRead = undefined;
+    });
+    return plansRead;
+  };
+  const servers = new Gauge({
     name: "smc_waves_servers",
     help: "Servers of each plan and wave by status",
     labelNames: ["plan", "wave", "status"],
     registers,
-    async collect() {
-      try {
-        const plans = await guard(() => migrations.listPlans());
-        this.reset();
-        for (const plan of plans) {
-          for (const wave of plan.waves) {
-            for (const [status, count] of Object.entries(wave.counts)) {
-              this.set({ plan: plan.id, wave: wave.name, status }, count);
-            }
-          }
-        }
-      } catch (error) {
-        collectErrors.inc({ source: "plans" });
-        logger.warn({ err: error }, "metrics: cannot list plans");
-      }
-    },
+    collect: readPlans,
+  });
+  const eta = new Gauge({
+    name: "smc_waves_plan_eta_seconds",
+    help: "Seconds from now (world time) to the P50 of the plan's live forecast, while it is pending or running",
+    labelNames: ["plan"],
+    registers,
+    collect: readPlans,
   });
 
   // One read of the quota per scrape feeds four gauges. The registry reads every metric at once,

@@ -1,6 +1,7 @@
 import type { Role } from "../platform/accessTokens.ts";
 import { FORECAST_SCHEMAS, forecastPaths } from "./openapiForecast.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
+import { TIMELINE_SCHEMAS } from "./openapiTimeline.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
 
 /**
@@ -81,7 +82,7 @@ export function openApiDocument(
       title: "smc-waves",
       version,
       description:
-        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and /app.js needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
+        'Moves data centres onto Alibaba Cloud through Server Migration Center, in waves, within the job quota. Every route except /healthz, /readyz, POST and DELETE /api/session, / and the view scripts (/app.js, /actions.js, /timeline.js) needs `Authorization: Bearer <token>` (SMC_WAVES_API_TOKEN, an admin token, or a named token of http.tokens; or the session cookie POST /api/session sets) when the daemon has a token. Each operation\'s `x-required-role` says which role it needs (viewer reads; operator submits and controls plans; admin may also use the queue dashboard\'s write actions); a token below it gets 403 "forbidden". While the daemon\'s Redis does not answer, every route that needs it answers 503 with error "redis_unavailable".',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -174,6 +175,24 @@ export function openApiDocument(
             200: { description: "The plan", content: json(ref("PlanView")) },
             401: unauthorized,
             404: notFound,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/plans/{id}/timeline": {
+        get: {
+          summary:
+            "One wave's jobs over time (created, started, finished, cut over, deleted), its windows, now, and the live forecast of the rest; at most `limit` servers' jobs, in flight first",
+          parameters: [
+            planId,
+            { name: "wave", in: "query", required: true, schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+          ],
+          responses: {
+            200: { description: "The wave's timeline", content: json(ref("WaveTimeline")) },
+            400: { description: "No wave given, or a bad limit", content: json(ref("Error")) },
+            401: unauthorized,
+            404: { description: "No such plan, or no such wave", content: json(ref("Error")) },
             503: redisUnavailable,
           },
         },
@@ -450,6 +469,19 @@ export function openApiDocument(
           },
         },
       },
+      "/timeline.js": {
+        get: {
+          summary:
+            "The migration view's timelines (per wave: jobs over time, windows, forecast, now)",
+          security: [],
+          responses: {
+            200: {
+              description: "Script",
+              content: { "text/javascript": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
       "/app.js": {
         get: {
           summary: "The migration view's script",
@@ -465,7 +497,7 @@ export function openApiDocument(
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { ...SCHEMAS, ...FORECAST_SCHEMAS },
+      schemas: { ...SCHEMAS, ...FORECAST_SCHEMAS, ...TIMELINE_SCHEMAS },
     },
   };
   withRoles(document.paths, roleOf);

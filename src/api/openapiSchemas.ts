@@ -197,6 +197,7 @@ export const SCHEMAS = {
           requestedAt: epochMs,
         },
       },
+      eta: ref("Eta"),
     },
   },
   PlanSummary: {
@@ -215,6 +216,7 @@ export const SCHEMAS = {
       finishedAt: epochMs,
       counts: ref("ServerCounts"),
       waves: { type: "array", items: ref("WaveSummary") },
+      eta: ref("Eta"),
     },
   },
   ServerView: {

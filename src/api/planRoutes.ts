@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { PlanConflictError, PlanStateError, PlanTargetError } from "../orchestrator/planErrors.ts";
 import type { Actor, Migrations, PlanSummary, PlanWarning } from "../orchestrator/views.ts";
+import { MAX_BARS } from "../orchestrator/waveTimeline.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { needs } from "./apiRoles.ts";
@@ -162,6 +163,21 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
     const plan = await migrations.getPlan(request.params.id);
     return plan ?? notFound(reply, request.params.id);
   });
+
+  // One wave's jobs over time, for the view's timeline: bounded by `limit` whatever the wave's size.
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    "/api/plans/:id/timeline",
+    async (request, reply) => {
+      const wave = textField(undefined, request.query, "wave", true) ?? "";
+      const limit = barLimit(request.query.limit);
+      return answer(reply, request.params.id, () =>
+        migrations.timeline(request.params.id, {
+          wave,
+          ...(limit === undefined ? {} : { limit }),
+        }),
+      );
+    },
+  );
 
   const control = (
     action: string,
@@ -327,6 +343,15 @@ function textField(
   if (typeof value !== "string" || value === "")
     throw new BadRequest(`${key} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** `?limit=N`: how many servers' jobs a timeline shows, 1 to MAX_BARS; absent: the default. */
+function barLimit(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BARS)
+    throw new BadRequest(`limit must be a whole number from 1 to ${MAX_BARS}, got "${raw}"`);
+  return limit;
 }
 
 /** `?stopRunning=true` or a JSON body `{ "stopRunning": true }`; absent means false. */

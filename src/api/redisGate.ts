@@ -15,6 +15,7 @@ export function guardMigrations(migrations: Migrations, gate: RedisGate): Migrat
     check: (plan) => gate.run(() => migrations.check(plan)),
     listPlans: () => gate.run(() => migrations.listPlans()),
     getPlan: (planId) => gate.run(() => migrations.getPlan(planId)),
+    timeline: (planId, options) => gate.run(() => migrations.timeline(planId, options)),
     pause: (planId, actor) => gate.run(() => migrations.pause(planId, actor)),
     resume: (planId, actor) => gate.run(() => migrations.resume(planId, actor)),
     cancel: (planId, options, actor) => gate.run(() => migrations.cancel(planId, options, actor)),

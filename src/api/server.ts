@@ -65,10 +65,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const migrations = redis ? guardMigrations(options.migrations, redis) : options.migrations;
   const tokens = options.tokens ?? [];
   const check = accessCheck(tokens);
-  const [indexHtml, appJs, actionsJs] = await Promise.all([
+  const [indexHtml, appJs, actionsJs, timelineJs] = await Promise.all([
     readFile(new URL("index.html", WEB), "utf8"),
     readFile(new URL("app.js", WEB), "utf8"),
     readFile(new URL("actions.js", WEB), "utf8"),
+    readFile(new URL("timeline.js", WEB), "utf8"),
   ]);
 
   // Typed as fastify's base logger so the app is a plain FastifyInstance for route modules.
@@ -128,6 +129,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     migrations,
     queues,
     logger,
+    now,
     ...(redis
       ? {
           guard: <T>(read: () => Promise<T>) => redis.run(read),
@@ -158,6 +160,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   );
   app.get("/actions.js", async (_request, reply) =>
     reply.type("text/javascript; charset=utf-8").send(actionsJs),
+  );
+  app.get("/timeline.js", async (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").send(timelineJs),
   );
 
   const apiScope: FastifyPluginAsync = async (scope) => {

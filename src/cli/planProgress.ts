@@ -1,5 +1,6 @@
 import { isEnded as isEndedStatus, type PlanStatus } from "../lifecycle/statuses.ts";
 import type { PlanSummary, PlanView, ServerCounts, ServerView } from "../orchestrator/views.ts";
+import { etaText } from "./etaText.ts";
 
 const BAR_WIDTH = 24;
 /** Server lines shown per wave and kind; the rest are counted ("… and 12 more"). */
@@ -28,7 +29,8 @@ function tally(counts: ServerCounts): string {
 export function planLine(plan: PlanSummary): string {
   const { ended, total } = done(plan.counts);
   const why = plan.waiting?.message ?? plan.reason?.message;
-  return `${plan.id}  ${plan.status.padEnd(10)}  ${ended}/${total} servers  (${tally(plan.counts) || "no servers"})${why ? `  — ${why}` : ""}`;
+  const eta = plan.eta ? `  ${etaText(plan.eta)}` : "";
+  return `${plan.id}  ${plan.status.padEnd(10)}  ${ended}/${total} servers  (${tally(plan.counts) || "no servers"})${eta}${why ? `  — ${why}` : ""}`;
 }
 
 /**
@@ -39,6 +41,7 @@ export function planLine(plan: PlanSummary): string {
 export function planReport(plan: PlanView, tty: boolean): string {
   const why = plan.waiting?.message ?? plan.reason?.message;
   const lines = [`plan ${plan.id}: ${plan.status}${why ? ` — ${why}` : ""}`];
+  if (plan.eta) lines.push(`  ${etaText(plan.eta)}, as of ${plan.eta.asOf.slice(11, 16)}`);
   for (const wave of plan.waves) {
     const { ended, total } = done(wave.counts);
     const progress = tty ? `${bar(wave.counts)} ` : "";
@@ -49,6 +52,7 @@ export function planReport(plan: PlanView, tty: boolean): string {
       wave.waiting?.message ??
       (wave.status === "failed" || wave.status === "skipped" ? wave.reason?.message : undefined);
     if (waveWhy) lines.push(`      ${waveWhy}`);
+    if (wave.eta) lines.push(`      ${etaText(wave.eta)}`);
     if (wave.gate?.approvedBy)
       lines.push(
         `      approved by ${wave.gate.approvedBy} at ${new Date(wave.gate.approvedAt ?? 0).toISOString()}`,

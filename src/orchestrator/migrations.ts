@@ -6,9 +6,11 @@ import { quotaGroupWarnings } from "../plan/cutoverRules.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
+import type { LiveForecasts } from "./liveForecast.ts";
 import { settleCancel } from "./planEnd.ts";
 import { PlanConflictError, PlanStateError } from "./planErrors.ts";
-import { planForecasts } from "./planForecasts.ts";
+import { withEta } from "./planEta.ts";
+import type { PlanForecasts } from "./planForecasts.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
@@ -16,6 +18,7 @@ import { noteSharedSources, sharedSourceWarnings } from "./sharedSources.ts";
 import { allIndexes } from "./store/planLayout.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
 import type { Actor, Migrations, PlanSummary, QuotaView, SubmitResult } from "./views.ts";
+import { DEFAULT_BARS, waveTimeline } from "./waveTimeline.ts";
 
 /** Plan ids are BullMQ-safe (no ':') and readable: the plan's name with anything else as '-'. */
 function planIdOf(name: string): string {
@@ -24,10 +27,15 @@ function planIdOf(name: string): string {
 
 const IN_PROCESS: Actor = { name: "cli" };
 
-/** The `Migrations` the API and CLI drive, over the store, the ledger and the queues. */
-export function createMigrations(ctx: OrchestratorContext): Migrations {
+/**
+ * The `Migrations` the API and CLI drive, over the store, the ledger and the queues; plans that run
+ * carry their ETA from the cached `live` forecasts.
+ */
+export function createMigrations(
+  ctx: OrchestratorContext,
+  { forecasts, live }: { forecasts: PlanForecasts; live: LiveForecasts },
+): Migrations {
   const summary = (planId: string) => planSummary(ctx, planId);
-  const forecasts = planForecasts(ctx);
   const wakeDispatcher = (plan: PlanRecord) =>
     wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
   const history = (planId: string, event: string, actor: Actor, detail?: string) =>
@@ -99,13 +107,29 @@ export function createMigrations(ctx: OrchestratorContext): Migrations {
     },
 
     async listPlans(): Promise<PlanSummary[]> {
-      const summaries = await Promise.all((await ctx.store.planIds()).map(summary));
+      const summaries = await Promise.all(
+        (await ctx.store.planIds()).map(async (planId) => {
+          const plan = await summary(planId);
+          return plan && withEta(plan, live);
+        }),
+      );
       return summaries
         .filter((plan): plan is PlanSummary => plan !== undefined)
         .sort((a, b) => b.submittedAt - a.submittedAt);
     },
 
-    getPlan: (planId) => planView(ctx, planId),
+    async getPlan(planId) {
+      const view = await planView(ctx, planId);
+      return view && withEta(view, live);
+    },
+
+    async timeline(planId, { wave, limit = DEFAULT_BARS }) {
+      const plan = await ctx.store.getPlan(planId);
+      if (!plan) return undefined;
+      const running = plan.status === "pending" || plan.status === "running";
+      const forecast = running ? await live.get(planId) : undefined;
+      return waveTimeline(ctx, planId, wave, { limit, ...(forecast ? { forecast } : {}) });
+    },
 
     async pause(planId, actor = IN_PROCESS) {
       const plan = await ctx.store.getPlan(planId);

@@ -13,7 +13,9 @@ import type {
 } from "./context.ts";
 import { processPlanJob } from "./dispatcher.ts";
 import { type ControlJobName, payloadOf, QUEUES, type QueueName } from "./jobCatalogue.ts";
+import { LiveForecasts } from "./liveForecast.ts";
 import { createMigrations } from "./migrations.ts";
+import { planForecasts } from "./planForecasts.ts";
 import { pollTrackedJobs } from "./poller.ts";
 import { reconcileAccounts } from "./reconciler.ts";
 import { processServerJob } from "./serverJob.ts";
@@ -144,8 +146,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     );
   }
 
+  const forecasts = planForecasts(ctx);
+  // The ETA: recomputed at most every 30 s of real time, and after status changes (LiveForecasts).
+  const live = new LiveForecasts({
+    forecast: (planId) => forecasts.forecast(planId),
+    events: options.events,
+    now: systemClock.now,
+  });
   return {
-    migrations: createMigrations(ctx),
+    migrations: createMigrations(ctx, { forecasts, live }),
     queues,
     async close(drainTimeoutMs = 30_000) {
       // The drain is a pause (no new step starts; resolves once the active ones finished), not a
@@ -166,6 +175,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       await Promise.all(workers.map((worker) => worker.close(timedOut)));
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
       stopListening();
+      live.close();
       connection.disconnect();
     },
   };

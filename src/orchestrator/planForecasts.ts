@@ -9,6 +9,13 @@ import type { OrchestratorContext } from "./context.ts";
 import { jobBytes } from "./sourceBytes.ts";
 import { allIndexes } from "./store/planLayout.ts";
 
+export interface PlanForecasts {
+  /** A plan not submitted, from now. */
+  forecastNew(spec: CompiledPlan, request?: ForecastRequest): Promise<PlanForecast>;
+  /** A submitted plan, from where it stands; undefined for an unknown plan. */
+  forecast(planId: string, request?: ForecastRequest): Promise<PlanForecast | undefined>;
+}
+
 /** The seed a forecast uses unless asked for another: the same question gets the same answer. */
 const DEFAULT_SEED = 1;
 /** Plans whose servers' sizes are remembered; sources rarely change size during a plan. */
@@ -19,7 +26,7 @@ const SIZES_KEPT = 32;
  * cap, its configured or learned throughput, and the sizes of sources the plan has not reached yet
  * (listed once per plan through the account, then remembered).
  */
-export function planForecasts(ctx: OrchestratorContext) {
+export function planForecasts(ctx: OrchestratorContext): PlanForecasts {
   const sizesByPlan = new Map<string, Map<string, number>>();
 
   async function sizesOf(spec: CompiledPlan, cacheKey?: string): Promise<Map<string, number>> {

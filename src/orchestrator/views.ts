@@ -2,6 +2,7 @@ import type { ForecastRequest, PlanForecast } from "../forecast/forecastModel.ts
 import type { WaitReason } from "../lifecycle/reasons.ts";
 import type { PlanStatus, ServerCounts, ServerStatus, WaveStatus } from "../lifecycle/statuses.ts";
 import type { CompiledPlan } from "../plan/compiledPlan.ts";
+import type { WaveTimeline } from "./timelineView.ts";
 
 /**
  * What the outside (HTTP API, CLI, migration view, report) sees of a migration. The orchestrator
@@ -104,6 +105,15 @@ export interface WaveCutoverView {
   requestedAt?: number;
 }
 
+/**
+ * When a plan or wave is expected to finish, from the daemon's live forecast of where it stands:
+ * ISO 8601 world times, the median (P50) and the late case (P90).
+ */
+interface Eta {
+  p50: string;
+  p90: string;
+}
+
 export interface WaveSummary {
   name: string;
   index: number;
@@ -119,6 +129,8 @@ export interface WaveSummary {
   gate?: WaveGateView;
   /** Present when the wave has incremental servers. */
   cutover?: WaveCutoverView;
+  /** While its plan runs and the wave has not ended. */
+  eta?: Eta;
 }
 
 /** @public */
@@ -139,6 +151,8 @@ export interface PlanSummary {
   finishedAt?: number;
   counts: ServerCounts;
   waves: WaveSummary[];
+  /** While the plan is pending or running: when it is expected to end, and as of when. */
+  eta?: Eta & { asOf: string };
 }
 
 export interface PlanView extends Omit<PlanSummary, "waves"> {
@@ -230,6 +244,14 @@ export interface Migrations {
   check(plan: CompiledPlan): Promise<PlanWarning[]>;
   listPlans(): Promise<PlanSummary[]>;
   getPlan(planId: string): Promise<PlanView | undefined>;
+  /**
+   * One wave's jobs as they happened, its windows and the forecast of the rest, at most `limit`
+   * servers' jobs; rejects with `PlanTargetError` for a wave the plan lacks.
+   */
+  timeline(
+    planId: string,
+    options: { wave: string; limit?: number },
+  ): Promise<WaveTimeline | undefined>;
   pause(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
   resume(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
   cancel(

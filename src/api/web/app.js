@@ -188,10 +188,13 @@ function renderWave(plan, wave) {
     badge(wave.status),
     countsBar(wave.counts, `wave ${wave.name}`),
     el("span", { className: "muted", text: countsText(wave.counts) }),
+    viewTimeline.waveEta(wave),
   );
   const body = el("div", {});
   if (wave.reason) body.append(el("p", { className: "reason", text: reasonText(wave.reason) }));
   body.append(viewActions.waveActions(plan, wave));
+  const timeline = viewTimeline.waveTimeline(plan, wave);
+  if (timeline) body.append(timeline);
   if (wave.servers)
     body.append(serverTable(wave.servers, (s) => viewActions.serverActions(plan, wave, s)));
   const key = `${plan.id}/${wave.name}`;
@@ -216,6 +219,7 @@ function renderPlan(plan, view) {
     badge(plan.status),
     countsBar(plan.counts, `plan ${plan.name}`),
     el("span", { className: "muted", text: countsText(plan.counts) }),
+    viewTimeline.planEta(plan),
   );
   const meta = el("p", {
     className: "muted",
