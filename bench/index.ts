@@ -7,6 +7,7 @@ type Benchmark = { run(): Promise<void> };
 const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: "plan validation", load: () => import("./planValidation.ts") },
   { name: "orchestrator makespan", load: () => import("./orchestratorMakespan.ts") },
+  { name: "forecast error", load: () => import("./forecastError.ts") },
 ];
 
 /** `npm run bench -- makespan` runs only the benchmarks whose name contains a given word. */

@@ -146,6 +146,7 @@ async function forecastHere(
       spread: DEFAULT_SPREAD,
       source: throughput === undefined ? "default" : "configured",
       learnedFromJobs: 0,
+      fixedMsPerJob: 0,
     },
     seed,
   });

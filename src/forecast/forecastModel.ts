@@ -10,13 +10,18 @@ export interface Quantiles {
   p90: string;
 }
 
-/** Where a job's length comes from: bytes ÷ `bytesPerSecond`, times a draw of mean 1 and `spread`. */
+/**
+ * Where a job's length comes from: `fixedMsPerJob` + bytes ÷ `bytesPerSecond`, times a draw of
+ * mean 1 and `spread`.
+ */
 export interface Throughput {
   bytesPerSecond: number;
   /** Coefficient of variation of one job's rate (0.15: most jobs within ±30 %). */
   spread: number;
   source: "configured" | "learned" | "default";
   learnedFromJobs: number;
+  /** Learned: what every job takes whatever its size (preparing, image, clean-up), ms. */
+  fixedMsPerJob: number;
 }
 
 export interface PlanForecast {

@@ -58,6 +58,7 @@ const options = (sizesByKey: Map<string, number>, extra: Partial<PlanForecastOpt
     spread: 0.15,
     source: "default" as const,
     learnedFromJobs: 0,
+    fixedMsPerJob: 0,
   },
   seed: 7,
   samples: 40,

@@ -47,7 +47,7 @@ export interface PreparedPlan {
 }
 
 export function preparePlan(setup: ForecastSetup): PreparedPlan {
-  const { bytesPerSecond } = setup.throughput;
+  const { bytesPerSecond, fixedMsPerJob } = setup.throughput;
   return {
     setup,
     windows: setup.waves.map((wave) => wave.window && new WindowCalendar(wave.window)),
@@ -55,7 +55,9 @@ export function preparePlan(setup: ForecastSetup): PreparedPlan {
       (wave) => wave.cutover?.window && new WindowCalendar(wave.cutover.window),
     ),
     expected: setup.waves.map((wave) =>
-      wave.servers.map((server) => expectedDurationMs(server.sizeBytes, bytesPerSecond)),
+      wave.servers.map(
+        (server) => fixedMsPerJob + expectedDurationMs(server.sizeBytes, bytesPerSecond),
+      ),
     ),
   };
 }
@@ -111,7 +113,7 @@ function simulateWave(
   const expected = prepared.expected[waveIndex] as number[];
   const window = prepared.windows[waveIndex];
   const poll = setup.pollIntervalMs;
-  const { spread, bytesPerSecond } = setup.throughput;
+  const { spread } = setup.throughput;
   const now = setup.now;
   const slots = new MinHeap();
   const running = new MinHeap();
@@ -142,10 +144,11 @@ function simulateWave(
     const { phase } = server;
     switch (phase.kind) {
       case "running": {
+        // The size-based prior at the rate that gives this job its expected length, fixed part included.
         const predicted = predictFinish(
           { startedAt: phase.startedAt, progress: phase.progress, sizeBytes: server.sizeBytes },
           now,
-          bytesPerSecond,
+          (Math.max(1, server.sizeBytes) * 1000) / (expected[index] as number),
         );
         job.create = phase.startedAt;
         job.start = phase.startedAt;
