@@ -8,6 +8,7 @@ const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: "plan validation", load: () => import("./planValidation.ts") },
   { name: "orchestrator makespan", load: () => import("./orchestratorMakespan.ts") },
   { name: "forecast error", load: () => import("./forecastError.ts") },
+  { name: "timeline and live ETA reads", load: () => import("./timelineReads.ts") },
 ];
 
 /** `npm run bench -- makespan` runs only the benchmarks whose name contains a given word. */

@@ -5,7 +5,6 @@ import type { OrchestratorContext } from "./context.ts";
 import { jobBars } from "./jobBars.ts";
 import { PlanTargetError } from "./planErrors.ts";
 import { waveIndexes } from "./store/planLayout.ts";
-import type { ServerRecord } from "./store/storeRecords.ts";
 import type { WaveTimeline } from "./timelineView.ts";
 
 /** Bars a timeline shows unless asked for fewer or more. */
@@ -20,7 +19,8 @@ const ms = (iso: string) => Date.parse(iso);
 /**
  * One wave's jobs as they happened (from each server's record and history), its windows and the
  * forecast's bars, bounded: at most `limit` servers' jobs, in flight ones first, then the most
- * recently ended, and only their histories are read.
+ * recently ended; the wave's servers are chosen from four fields each, and only the chosen ones'
+ * records and histories are read.
  */
 export async function waveTimeline(
   ctx: OrchestratorContext,
@@ -37,20 +37,22 @@ export async function waveTimeline(
       `plan ${planId} has no wave "${waveName}"; its waves: ${plan.spec.waves.map((w) => w.name).join(", ")}`,
     );
   }
-  const [waves, servers] = await Promise.all([
+  const [waves, summaries] = await Promise.all([
     ctx.store.getWaves(plan),
-    ctx.servers.getServers(planId, waveIndexes(plan.spec, index)),
+    ctx.servers.jobSummaries(planId, waveIndexes(plan.spec, index)),
   ]);
   const record = waves[index] ?? { status: "pending" as const };
   const limit = Math.max(0, Math.min(MAX_BARS, options.limit));
-  const withJobs = servers.filter((s) => s.jobId !== undefined || s.createTried);
-  const chosen = [...withJobs].sort(shownFirst).slice(0, limit);
-  const histories = await ctx.servers.histories(
-    planId,
-    chosen.map((s) => s.index),
-  );
+  const withJobs = summaries.filter((s) => s.hadJob);
+  const picked = [...withJobs].sort(shownFirst).slice(0, limit);
+  const indexes = picked.map((s) => s.index);
+  const [chosen, histories] = await Promise.all([
+    ctx.servers.getServers(planId, indexes),
+    ctx.servers.histories(planId, indexes),
+  ]);
+  const historyOf = new Map(indexes.map((at, i) => [at, histories[i] ?? []]));
   const jobs = chosen
-    .flatMap((server, i) => jobBars(server, histories[i] ?? []))
+    .flatMap((server) => jobBars(server, historyOf.get(server.index) ?? []))
     .sort((a, b) => a.created - b.created);
   const now = ctx.clock.now();
   const forecast = options.forecast ? forecastOf(options.forecast, waveName, limit) : undefined;
@@ -78,10 +80,12 @@ export async function waveTimeline(
   };
 }
 
+type Summary = Awaited<ReturnType<OrchestratorContext["servers"]["jobSummaries"]>>[number];
+
 /** In flight first (what is happening now), then the most recently ended. */
-function shownFirst(a: ServerRecord, b: ServerRecord): number {
+function shownFirst(a: Summary, b: Summary): number {
   const live = Number(isInFlight(b.status)) - Number(isInFlight(a.status));
-  return live || (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || a.index - b.index;
+  return live || b.finishedAt - a.finishedAt || a.index - b.index;
 }
 
 function forecastOf(

@@ -133,6 +133,37 @@ export class ServerStore {
     });
   }
 
+  /**
+   * What the timeline chooses its servers by, without reading whole records: each server's status,
+   * whether it has had a job, and when it ended (aligned with `indexes`).
+   */
+  async jobSummaries(
+    planId: string,
+    indexes: readonly number[],
+  ): Promise<{ index: number; status: ServerStatus; hadJob: boolean; finishedAt: number }[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const index of indexes) {
+      pipeline.hmget(
+        this.#keys.server(planId, index),
+        "status",
+        "jobId",
+        "createTried",
+        "finishedAt",
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, raw], i) => {
+      if (error) throw error;
+      const [status, jobId, createTried, finishedAt] = raw as (string | null)[];
+      return {
+        index: indexes[i] ?? -1,
+        status: (status ?? "pending") as ServerStatus,
+        hadJob: jobId !== null || createTried === "true",
+        finishedAt: Number(finishedAt ?? 0),
+      };
+    });
+  }
+
   /** Writes fields other than the status, whatever the status is. */
   async patchServer(planId: string, index: number, patch: ServerPatch): Promise<void> {
     await patchHash(this.#redis, this.#keys.server(planId, index), patch);
