@@ -30,8 +30,9 @@ export interface LiveForecastOptions {
 
 /**
  * The daemon's live forecast per plan, cached so that the view's 2-second refresh, `status` and
- * every metrics scrape read it without running the simulation each time. A stale forecast is
- * answered at once while a fresh one is computed behind it; only the first read of a plan waits.
+ * every metrics scrape read it without running the simulation each time. A forecast made out of
+ * date by a status change is answered at once while a fresh one is computed behind it; a read
+ * that finds one older than `maxAgeMs` (or none) waits for a fresh one.
  */
 export class LiveForecasts {
   readonly #options: Required<Omit<LiveForecastOptions, "events">>;
@@ -57,8 +58,11 @@ export class LiveForecasts {
     if (!entry) return this.#compute(planId);
     if (entry.computing !== undefined) return entry.value ?? entry.computing;
     const age = this.#options.now() - entry.at;
-    const stale = age >= this.#options.maxAgeMs || (entry.dirty && age >= this.#options.minAgeMs);
-    if (stale) void this.#compute(planId).catch(() => undefined);
+    // Older than its bound, a forecast may say a time already past: the reader waits for a new
+    // one. One only made out of date by a status change is answered while the next is computed.
+    if (age >= this.#options.maxAgeMs) return this.#compute(planId);
+    if (entry.dirty && age >= this.#options.minAgeMs)
+      void this.#compute(planId).catch(() => undefined);
     return entry.value;
   }
 
