@@ -160,7 +160,7 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
   );
 
   app.get<{ Params: { id: string } }>("/api/plans/:id", async (request, reply) => {
-    const plan = await migrations.getPlan(request.params.id);
+    const plan = await migrations.planDetail(request.params.id);
     return plan ?? notFound(reply, request.params.id);
   });
 
