@@ -9,7 +9,8 @@
  * Settings (environment): BENCH_SCALE_SIZES (default "1000,5000,10000"), BENCH_SCALE_FULL (sizes
  * run to the plan's end, default "1000,5000"; the others are measured after submit and part-way),
  * BENCH_SCALE_PARTWAY_S (real seconds a part-way run runs, default 60), BENCH_TIME_SCALE (default
- * 3600), BENCH_POLL_MS (the daemon's poll, real ms, default 100).
+ * 3600), BENCH_POLL_MS (the daemon's poll, real ms, default 100), BENCH_SCALE_NODE_ARGS (node's
+ * flags for the daemon, default the Docker image's "--max-semi-space-size=2"; "" for none).
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
@@ -32,6 +33,8 @@ const WAVES = 5;
 const HOUR = 3_600_000;
 /** A full run that has not ended after this much real time is reported as stuck. */
 const REAL_TIMEOUT_MS = 20 * 60_000;
+/** How the Docker image starts the daemon (Dockerfile's CMD). */
+const DOCKER_NODE_ARGS = "--max-semi-space-size=2";
 /** Requests per API figure; the median is printed. */
 const API_SAMPLES = 7;
 
@@ -52,9 +55,13 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
   const partwayMs = Number(process.env.BENCH_SCALE_PARTWAY_S ?? 60) * 1000;
   // The quota grows with the plan so every size takes about as long in emulated time.
   const quota = Math.max(100, servers / 10);
+  const nodeArgs = (process.env.BENCH_SCALE_NODE_ARGS ?? DOCKER_NODE_ARGS)
+    .split(" ")
+    .filter(Boolean);
   console.log(
     `\n-- ${servers} servers in ${WAVES} waves, quota ${quota}, time scale ${timeScale}, poll ${pollMs} ms real; ` +
-      (toEnd ? "run to the end" : `measured after submit and ${partwayMs / 1000} s real in`),
+      (toEnd ? "run to the end" : `measured after submit and ${partwayMs / 1000} s real in`) +
+      `; daemon: node ${nodeArgs.join(" ") || "(no flags)"}`,
   );
   const port = await freePort();
   const redisProcess = await startRedisServer({ port });
@@ -110,19 +117,22 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
     const plan = buildPlan(await client.describeAllSourceServers({}), servers, quota, pollMs);
     const memoryBefore = await usedMemory(redis);
     const callsBefore = await commandCalls(redis);
-    daemon = await startDaemonProcess({
-      SMC_WAVES_REDIS_URL: redisUrl,
-      SMC_WAVES_PREFIX: prefix,
-      SMC_WAVES_SMC_ENDPOINT: emulator.url,
-      SMC_WAVES_QUOTA: String(quota),
-      SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
-      SMC_WAVES_HTTP_PORT: "0",
-      // The daemon is seen to start by its info line "smc-waves daemon started".
-      SMC_WAVES_LOG_LEVEL: "info",
-      SMC_WAVES_LOG_PRETTY: "false",
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    });
+    daemon = await startDaemonProcess(
+      {
+        SMC_WAVES_REDIS_URL: redisUrl,
+        SMC_WAVES_PREFIX: prefix,
+        SMC_WAVES_SMC_ENDPOINT: emulator.url,
+        SMC_WAVES_QUOTA: String(quota),
+        SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
+        SMC_WAVES_HTTP_PORT: "0",
+        // The daemon is seen to start by its info line "smc-waves daemon started".
+        SMC_WAVES_LOG_LEVEL: "info",
+        SMC_WAVES_LOG_PRETTY: "false",
+        ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+      },
+      nodeArgs,
+    );
     const boot = daemon.usage();
     const realStart = Date.now();
     const { planId } = await submitter.migrations.submit(plan);
