@@ -28,7 +28,7 @@ export interface DaemonProcess {
 /**
  * Starts `node bin/smc-waves.js daemon` with `env` added to ours and resolves once it has logged
  * that it started. Rejects with its output if it exits first. `nodeArgs` go to node before the
- * script (the Docker image's `--max-semi-space-size=2`); BENCH_DAEMON_NODE_ARGS adds to them.
+ * script (the Docker image's heap flags); BENCH_DAEMON_NODE_ARGS adds to them.
  */
 export async function startDaemonProcess(
   env: Record<string, string>,

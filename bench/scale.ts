@@ -10,7 +10,7 @@
  * run to the plan's end, default "1000,5000"; the others are measured after submit and part-way),
  * BENCH_SCALE_PARTWAY_S (real seconds a part-way run runs, default 60), BENCH_TIME_SCALE (default
  * 3600), BENCH_POLL_MS (the daemon's poll, real ms, default 100), BENCH_SCALE_NODE_ARGS (node's
- * flags for the daemon, default the Docker image's "--max-semi-space-size=2"; "" for none).
+ * flags for the daemon, default the Docker image's; "" for none).
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
@@ -34,7 +34,7 @@ const HOUR = 3_600_000;
 /** A full run that has not ended after this much real time is reported as stuck. */
 const REAL_TIMEOUT_MS = 20 * 60_000;
 /** How the Docker image starts the daemon (Dockerfile's CMD). */
-const DOCKER_NODE_ARGS = "--max-semi-space-size=2";
+const DOCKER_NODE_ARGS = "--max-semi-space-size=2 --optimize-for-size";
 /** Requests per API figure; the median is printed. */
 const API_SAMPLES = 7;
 
