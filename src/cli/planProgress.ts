@@ -1,10 +1,5 @@
 import { isEnded as isEndedStatus, type PlanStatus } from "../lifecycle/statuses.ts";
-import type {
-  PlanSummary,
-  ServerCounts,
-  ServerView,
-  WaveSummary,
-} from "../orchestrator/views.ts";
+import type { PlanSummary, ServerCounts, ServerView, WaveSummary } from "../orchestrator/views.ts";
 import { etaText } from "./etaText.ts";
 
 const BAR_WIDTH = 24;
