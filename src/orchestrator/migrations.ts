@@ -125,8 +125,8 @@ export function createMigrations(
       return view && withEta(view, live);
     },
 
-    async planDetail(planId) {
-      const detail = await planDetail(ctx, planId);
+    async planDetail(planId, options) {
+      const detail = await planDetail(ctx, planId, options);
       return detail && withEta(detail, live);
     },
 

@@ -1,6 +1,6 @@
 import type { OrchestratorContext } from "./context.ts";
 import { planSummary } from "./planViews.ts";
-import type { PlanDetail, PlanQuotaView } from "./views.ts";
+import type { DetailOptions, PlanDetail, PlanQuotaView } from "./views.ts";
 
 /**
  * History entries a plan's detail carries, newest: a plan's history holds its and its waves'
@@ -17,10 +17,11 @@ const DETAIL_HISTORY = 300;
 export async function planDetail(
   ctx: OrchestratorContext,
   planId: string,
+  options: DetailOptions = {},
 ): Promise<PlanDetail | undefined> {
   const [summary, history] = await Promise.all([
     planSummary(ctx, planId),
-    ctx.store.planHistory(planId, DETAIL_HISTORY),
+    ctx.store.planHistory(planId, options.fullHistory ? undefined : DETAIL_HISTORY),
   ]);
   if (!summary) return undefined;
   const quota = ctx.accounts.has(summary.account)

@@ -172,6 +172,11 @@ export interface PlanQuotaView extends QuotaView {
   heldByPlan: number;
 }
 
+export interface DetailOptions {
+  /** Every entry of the plan's history (the report's audit trail), not only the newest 300. */
+  fullHistory?: boolean;
+}
+
 /** Which of a plan's servers a page holds; `cursor` and `limit` are checked by the API. */
 export interface ServerQuery {
   /** One wave's servers (its name); absent: the whole plan's, wave by wave. */
@@ -298,7 +303,7 @@ export interface Migrations {
     options: { wave: string; limit?: number },
   ): Promise<WaveTimeline | undefined>;
   /** The plan without its servers, whatever its size: what the API and the view poll. */
-  planDetail(planId: string): Promise<PlanDetail | undefined>;
+  planDetail(planId: string, options?: DetailOptions): Promise<PlanDetail | undefined>;
   /** A page of the plan's servers; rejects with `PlanTargetError` for a wave the plan lacks. */
   serverPage(planId: string, query: ServerQuery): Promise<ServerPage | undefined>;
   pause(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
