@@ -27,12 +27,19 @@ export interface DaemonProcess {
 
 /**
  * Starts `node bin/smc-waves.js daemon` with `env` added to ours and resolves once it has logged
- * that it started. Rejects with its output if it exits first.
+ * that it started. Rejects with its output if it exits first. `nodeArgs` go to node before the
+ * script (the Docker image's heap flags); BENCH_DAEMON_NODE_ARGS adds to them.
  */
-export async function startDaemonProcess(env: Record<string, string>): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<DaemonProcess> {
   // e.g. BENCH_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its CPU goes.
-  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "daemon"], {
+  const args = [
+    ...nodeArgs,
+    ...(process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean),
+  ];
+  const child = spawn(process.execPath, [...args, CLI, "daemon"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -9,6 +9,7 @@ const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: "orchestrator makespan", load: () => import("./orchestratorMakespan.ts") },
   { name: "forecast error", load: () => import("./forecastError.ts") },
   { name: "timeline and live ETA reads", load: () => import("./timelineReads.ts") },
+  { name: "scale", load: () => import("./scale.ts") },
 ];
 
 /** `npm run bench -- makespan` runs only the benchmarks whose name contains a given word. */

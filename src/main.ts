@@ -97,7 +97,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     config: config.notifications,
     events,
     logger,
-    describePlan: (planId) => front.migrations.getPlan(planId),
+    // The summary: a full view would read every server of the plan for each notification.
+    describePlan: (planId) => front.migrations.planDetail(planId),
     lockDurationMs: config.orchestrator.lockDurationMs,
     stalledIntervalMs: config.orchestrator.stalledIntervalMs,
     onRedisError,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHealthCheck } from "../src/api/healthCheck.ts";
 import { type RunningApiServer, startApiServer } from "../src/api/server.ts";
 import type { Orchestrator } from "../src/orchestrator/orchestrator.ts";
-import type { PlanSummary, PlanView } from "../src/orchestrator/views.ts";
+import type { PlanDetail, PlanSummary, ServerPage } from "../src/orchestrator/views.ts";
 import { envAccessToken } from "../src/platform/accessTokens.ts";
 import type { SourceServer } from "../src/smc/types.ts";
 import { type Harness, startHarness } from "./support/migrationHarness.ts";
@@ -148,20 +148,28 @@ describe("a plan from submission to report", () => {
     const summary = list.body.plans.find((plan) => plan.id === planId);
     expect(summary).toMatchObject({ name, status: "succeeded", counts: { succeeded: 4 } });
 
-    const { status, body } = await getJson<PlanView>(`/api/plans/${planId}`);
+    const { status, body } = await getJson<PlanDetail>(`/api/plans/${planId}`);
     expect(status).toBe(200);
-    expect(body.waves.map((wave) => [wave.name, wave.status, wave.servers.length])).toEqual([
+    expect(body.waves.map((wave) => [wave.name, wave.status, wave.counts.succeeded])).toEqual([
       ["wave-1", "succeeded", 2],
       ["wave-2", "succeeded", 2],
     ]);
-    for (const server of body.waves.flatMap((wave) => wave.servers)) {
+    const page = await getJson<ServerPage>(`/api/plans/${planId}/servers?history=true`);
+    expect(page.status).toBe(200);
+    expect(page.body.servers.map((server) => server.wave)).toEqual([
+      "wave-1",
+      "wave-1",
+      "wave-2",
+      "wave-2",
+    ]);
+    for (const server of page.body.servers) {
       expect(server).toMatchObject({
         status: "succeeded",
         progress: 100,
         imageId: expect.stringMatching(/^m-/),
       });
       expect(server.jobId).toMatch(/^j-/);
-      expect(server.history.length).toBeGreaterThan(0);
+      expect(server.history?.length).toBeGreaterThan(0);
     }
   });
 

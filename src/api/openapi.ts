@@ -3,6 +3,7 @@ import { FORECAST_SCHEMAS, forecastPaths } from "./openapiForecast.ts";
 import { SCHEMAS } from "./openapiSchemas.ts";
 import { TIMELINE_SCHEMAS } from "./openapiTimeline.ts";
 import { PLAN_CONTENT_TYPES } from "./planRoutes.ts";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./serverRoutes.ts";
 
 /**
  * The OpenAPI 3.1 description served at `/openapi.json`, written by hand next to the routes it
@@ -26,6 +27,12 @@ const redisUnavailable = {
   content: json(ref("RedisUnavailable")),
 };
 const conflict = (description: string) => ({ description, content: json(ref("Error")) });
+const query = (name: string, schema: object, description: string) => ({
+  name,
+  in: "query",
+  schema,
+  description,
+});
 
 /** A plan's YAML, under each content type the plan routes read. */
 const planBody = Object.fromEntries(
@@ -169,10 +176,43 @@ export function openApiDocument(
       },
       "/api/plans/{id}": {
         get: {
-          summary: "A plan with its waves and servers",
+          summary: "A plan with its waves' counts, its history and quota; servers come in pages",
           parameters: [planId],
           responses: {
-            200: { description: "The plan", content: json(ref("PlanView")) },
+            200: { description: "The plan", content: json(ref("PlanDetail")) },
+            401: unauthorized,
+            404: notFound,
+            503: redisUnavailable,
+          },
+        },
+      },
+      "/api/plans/{id}/servers": {
+        get: {
+          summary: "A page of the plan's servers, in plan order",
+          parameters: [
+            planId,
+            query("wave", { type: "string" }, "Only this wave's servers"),
+            query("status", { type: "string" }, "Only these statuses, comma-separated"),
+            query(
+              "waiting",
+              { type: "boolean" },
+              "Only servers waiting for something of their own",
+            ),
+            query("kept", { type: "boolean" }, "Only servers whose job stays in the account"),
+            query("history", { type: "boolean" }, "Include each server's history"),
+            query("cursor", { type: "string" }, "A page's nextCursor; absent for the first page"),
+            query(
+              "limit",
+              { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+              "Servers per page",
+            ),
+          ],
+          responses: {
+            200: { description: "The page", content: json(ref("ServerPage")) },
+            400: {
+              description: "A bad parameter, or a wave the plan lacks",
+              content: json(ref("Error")),
+            },
             401: unauthorized,
             404: notFound,
             503: redisUnavailable,

@@ -221,8 +221,9 @@ export const SCHEMAS = {
   },
   ServerView: {
     type: "object",
-    required: ["key", "wave", "status", "progress", "attempts", "restarts", "history"],
+    required: ["index", "key", "wave", "status", "progress", "attempts", "restarts"],
     properties: {
+      index: { type: "integer", description: "Its number in the plan, wave by wave in plan order" },
       key: { type: "string" },
       wave: { type: "string" },
       sourceId: { type: "string" },
@@ -242,7 +243,7 @@ export const SCHEMAS = {
       finishedAt: epochMs,
       sync: syncView,
       cutover: cutoverView,
-      history: { type: "array", items: historyEntry },
+      history: { type: "array", items: historyEntry, description: "With ?history=true" },
     },
   },
   CutoverResult: {
@@ -266,28 +267,46 @@ export const SCHEMAS = {
       },
     },
   },
-  PlanView: {
+  PlanDetail: {
     allOf: [
       ref("PlanSummary"),
       {
         type: "object",
+        required: ["history"],
         properties: {
-          history: { type: "array", items: historyEntry },
-          waves: {
+          history: {
             type: "array",
-            items: {
-              allOf: [
-                ref("WaveSummary"),
-                {
-                  type: "object",
-                  properties: { servers: { type: "array", items: ref("ServerView") } },
+            items: historyEntry,
+            description: "The newest 300 entries, oldest first",
+          },
+          quota: {
+            allOf: [
+              ref("QuotaView"),
+              {
+                type: "object",
+                properties: {
+                  heldByPlan: { type: "integer", description: "Slots this plan's jobs hold" },
                 },
-              ],
-            },
+              },
+            ],
           },
         },
       },
     ],
+  },
+  ServerPage: {
+    type: "object",
+    required: ["planId", "servers"],
+    properties: {
+      planId: { type: "string" },
+      wave: { type: "string" },
+      servers: { type: "array", items: ref("ServerView") },
+      nextCursor: {
+        type: "string",
+        description: "Pass as cursor for the next page; absent on the last",
+      },
+      total: { type: "integer", description: "Servers matched in all (not with waiting or kept)" },
+    },
   },
   ReportRow: {
     type: "object",

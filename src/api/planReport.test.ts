@@ -15,6 +15,7 @@ const counts = {
   skipped: 0,
 };
 const server = (overrides: Partial<ServerView>): ServerView => ({
+  index: 0,
   key: "s-1",
   wave: "w1",
   status: "succeeded",

@@ -1,4 +1,13 @@
-import type { PlanView } from "../orchestrator/views.ts";
+import type { HistoryEntry, Migrations, ServerView, WaveSummary } from "../orchestrator/views.ts";
+
+/** What a report is made of: the plan's waves with every server, and its history. */
+export interface ReportPlan {
+  id: string;
+  history: readonly HistoryEntry[];
+  waves: readonly (Pick<WaveSummary, "name" | "gate"> & {
+    servers: readonly Omit<ServerView, "history">[];
+  })[];
+}
 
 /** One line of a plan's report: what happened to one server. Times are ISO 8601 UTC. */
 export interface ReportRow {
@@ -53,7 +62,7 @@ export const REPORT_COLUMNS: ReadonlyArray<keyof ReportRow> = [
 const iso = (epochMs: number | undefined) =>
   epochMs === undefined ? "" : new Date(epochMs).toISOString();
 
-export function reportRows(plan: PlanView): ReportRow[] {
+export function reportRows(plan: ReportPlan): ReportRow[] {
   return plan.waves.flatMap((wave) =>
     wave.servers.map((server) => ({
       sourceId: server.sourceId ?? "",
@@ -94,7 +103,7 @@ export interface ActionRow {
 const ACTION_COLUMNS: ReadonlyArray<keyof ActionRow> = ["at", "by", "event", "detail"];
 
 /** The plan's audit trail: every entry of its history that names who did it, oldest first. */
-export function reportActions(plan: PlanView): ActionRow[] {
+export function reportActions(plan: ReportPlan): ActionRow[] {
   return plan.history
     .filter((entry) => entry.by !== undefined)
     .map((entry) => ({
@@ -127,3 +136,32 @@ function toCsv<Row extends object>(
 export const reportCsv = (rows: readonly ReportRow[]): string => toCsv(REPORT_COLUMNS, rows);
 
 export const actionsCsv = (rows: readonly ActionRow[]): string => toCsv(ACTION_COLUMNS, rows);
+
+/** Servers a report reads per page. */
+const REPORT_PAGE = 500;
+
+/**
+ * The report's plan: its summary with its whole history, and every server read a page at a time
+ * without its history, so a large plan's report never builds the full view.
+ */
+export async function reportPlan(
+  migrations: Migrations,
+  planId: string,
+): Promise<ReportPlan | undefined> {
+  const detail = await migrations.planDetail(planId, { fullHistory: true });
+  if (!detail) return undefined;
+  const byWave = new Map<string, ReportPlan["waves"][number]["servers"][number][]>(
+    detail.waves.map((wave) => [wave.name, []]),
+  );
+  let cursor: number | undefined = 0;
+  while (cursor !== undefined) {
+    const page = await migrations.serverPage(planId, { cursor, limit: REPORT_PAGE });
+    for (const server of page?.servers ?? []) byWave.get(server.wave)?.push(server);
+    cursor = page?.nextCursor === undefined ? undefined : Number(page.nextCursor);
+  }
+  return {
+    id: detail.id,
+    history: detail.history,
+    waves: detail.waves.map((wave) => ({ ...wave, servers: byWave.get(wave.name) ?? [] })),
+  };
+}

@@ -6,7 +6,7 @@ import type { CompiledPlan } from "../plan/compiledPlan.ts";
 import { validatePlanText } from "../plan/validatePlanText.ts";
 import { needs } from "./apiRoles.ts";
 import { forecastQuery } from "./forecastQuery.ts";
-import { actionsCsv, reportActions, reportCsv, reportRows } from "./planReport.ts";
+import { actionsCsv, reportActions, reportCsv, reportPlan, reportRows } from "./planReport.ts";
 
 /** Content types a plan may be posted as with the plan's YAML text as the body. */
 export const PLAN_CONTENT_TYPES = [
@@ -160,7 +160,7 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
   );
 
   app.get<{ Params: { id: string } }>("/api/plans/:id", async (request, reply) => {
-    const plan = await migrations.getPlan(request.params.id);
+    const plan = await migrations.planDetail(request.params.id);
     return plan ?? notFound(reply, request.params.id);
   });
 
@@ -287,7 +287,7 @@ export async function planRoutes(app: FastifyInstance, options: PlanRoutesOption
           message: `rows must be "servers" (one row per server) or "actions" (who did what, when), got "${of}"`,
         });
       }
-      const plan = await migrations.getPlan(request.params.id);
+      const plan = await reportPlan(migrations, request.params.id);
       if (!plan) return notFound(reply, request.params.id);
       if (format === "json") {
         return { planId: plan.id, servers: reportRows(plan), actions: reportActions(plan) };

@@ -16,6 +16,8 @@ export function guardMigrations(migrations: Migrations, gate: RedisGate): Migrat
     listPlans: () => gate.run(() => migrations.listPlans()),
     getPlan: (planId) => gate.run(() => migrations.getPlan(planId)),
     timeline: (planId, options) => gate.run(() => migrations.timeline(planId, options)),
+    planDetail: (planId, options) => gate.run(() => migrations.planDetail(planId, options)),
+    serverPage: (planId, query) => gate.run(() => migrations.serverPage(planId, query)),
     pause: (planId, actor) => gate.run(() => migrations.pause(planId, actor)),
     resume: (planId, actor) => gate.run(() => migrations.resume(planId, actor)),
     cancel: (planId, options, actor) => gate.run(() => migrations.cancel(planId, options, actor)),

@@ -26,6 +26,7 @@ import { openApiDocument } from "./openapi.ts";
 import { planRoutes, UNSUPPORTED_PLAN_TYPE } from "./planRoutes.ts";
 import { ADMIN_DASHBOARD_PATH, DASHBOARD_PATH, mountQueueDashboard } from "./queueDashboard.ts";
 import { guardMigrations, type RedisGate } from "./redisGate.ts";
+import { serverRoutes } from "./serverRoutes.ts";
 
 export interface ApiServerOptions {
   migrations: Migrations;
@@ -187,6 +188,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       };
     });
     await scope.register(planRoutes, { migrations, now });
+    await scope.register(serverRoutes, { migrations });
     scope.get("/metrics", async (_request, reply) =>
       reply.type(metrics.contentType).send(await metrics.text()),
     );

@@ -2,7 +2,7 @@
  * The plan commands' way to the daemon: its HTTP API at `--server` or `SMC_WAVES_URL`
  * (default http://127.0.0.1:8080), with the token from `SMC_WAVES_API_TOKEN`.
  */
-import type { PlanSummary, PlanView } from "../orchestrator/views.ts";
+import type { PlanDetail, PlanSummary, ServerPage } from "../orchestrator/views.ts";
 import { EXIT, type ExitCode } from "./exitCodes.ts";
 
 const DEFAULT_SERVER = "http://127.0.0.1:8080";
@@ -121,7 +121,13 @@ export class ApiClient {
     return this.json("GET", "/api/plans");
   }
 
-  getPlan(planId: string): Promise<PlanView> {
+  getPlan(planId: string): Promise<PlanDetail> {
     return this.json("GET", `/api/plans/${encodeURIComponent(planId)}`);
+  }
+
+  /** One page of the plan's servers; `query` as `GET /api/plans/:id/servers` takes it. */
+  serverPage(planId: string, query: Record<string, string>): Promise<ServerPage> {
+    const search = new URLSearchParams(query).toString();
+    return this.json("GET", `/api/plans/${encodeURIComponent(planId)}/servers?${search}`);
   }
 }

@@ -1,10 +1,22 @@
 import { isEnded as isEndedStatus, type PlanStatus } from "../lifecycle/statuses.ts";
-import type { PlanSummary, PlanView, ServerCounts, ServerView } from "../orchestrator/views.ts";
+import type { PlanSummary, ServerCounts, ServerView, WaveSummary } from "../orchestrator/views.ts";
 import { etaText } from "./etaText.ts";
 
 const BAR_WIDTH = 24;
 /** Server lines shown per wave and kind; the rest are counted ("… and 12 more"). */
-const LINES_PER_KIND = 10;
+export const LINES_PER_KIND = 10;
+
+/** A server as a page lists it: its history only on request. */
+export type ServerRow = Omit<ServerView, "history">;
+
+/**
+ * A plan with, per wave, the servers a person must look at (or all of them, in-process). Failed and
+ * running ones are counted from the wave's counts; of the others, a list longer than
+ * LINES_PER_KIND says there are more.
+ */
+export interface PlanWithServers extends Omit<PlanSummary, "waves"> {
+  waves: (WaveSummary & { servers: readonly ServerRow[] })[];
+}
 
 /** Servers that reached an end, of all servers: what a progress bar fills with. */
 function done(counts: ServerCounts): { ended: number; total: number } {
@@ -38,7 +50,7 @@ export function planLine(plan: PlanSummary): string {
  * waiting (for what), the ones whose job stays in the account (why), and on a terminal the running
  * ones with their progress. Bars on a terminal, plain counts otherwise (logs, pipes).
  */
-export function planReport(plan: PlanView, tty: boolean): string {
+export function planReport(plan: PlanWithServers, tty: boolean): string {
   const why = plan.waiting?.message ?? plan.reason?.message;
   const lines = [`plan ${plan.id}: ${plan.status}${why ? ` — ${why}` : ""}`];
   if (plan.eta) lines.push(`  ${etaText(plan.eta)}, as of ${plan.eta.asOf.slice(11, 16)}`);
@@ -57,11 +69,12 @@ export function planReport(plan: PlanView, tty: boolean): string {
       lines.push(
         `      approved by ${wave.gate.approvedBy} at ${new Date(wave.gate.approvedAt ?? 0).toISOString()}`,
       );
-    const shown: [string, ServerView[], (server: ServerView) => string][] = [
+    const shown: [string, readonly ServerRow[], (server: ServerRow) => string, number?][] = [
       [
         "failed",
         wave.servers.filter((s) => s.status === "failed"),
         (s) => `failed: ${reasonText(s)}`,
+        wave.counts.failed,
       ],
       [
         "waiting",
@@ -81,21 +94,23 @@ export function planReport(plan: PlanView, tty: boolean): string {
         (s) => `${s.jobStatus ?? "running"} ${s.progress}%`,
       ],
     ];
-    for (const [kind, servers, describe] of shown) {
+    for (const [kind, servers, describe, counted] of shown) {
       for (const server of servers.slice(0, LINES_PER_KIND)) {
         lines.push(
           `      ${(server.name ?? server.key).padEnd(20)} ${(server.jobId ?? "").padEnd(12)} ${describe(server)}`,
         );
       }
-      if (servers.length > LINES_PER_KIND)
-        lines.push(`      … and ${servers.length - LINES_PER_KIND} more ${kind}`);
+      if (counted !== undefined && counted > LINES_PER_KIND && servers.length > 0)
+        lines.push(`      … and ${counted - LINES_PER_KIND} more ${kind}`);
+      else if (counted === undefined && servers.length > LINES_PER_KIND)
+        lines.push(`      … and more ${kind}`);
     }
   }
   return lines.join("\n");
 }
 
 /** `, 3 runs, last 2h5m ago` for a server in sync: how fresh its newest image is. */
-function syncNote(server: ServerView): string {
+function syncNote(server: ServerRow): string {
   if (!server.sync) return "";
   const age = server.sync.ageMs === undefined ? "" : `, last ${formatAge(server.sync.ageMs)} ago`;
   return `, ${server.sync.runs} run${server.sync.runs === 1 ? "" : "s"}${age}`;
@@ -108,7 +123,7 @@ function formatAge(ms: number): string {
   return hours < 48 ? `${hours}h${minutes % 60}m` : `${Math.floor(hours / 24)}d${hours % 24}h`;
 }
 
-function reasonText(server: ServerView): string {
+function reasonText(server: ServerRow): string {
   return [server.reason?.code, server.reason?.message].filter(Boolean).join(" ");
 }
 

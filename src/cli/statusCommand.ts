@@ -2,11 +2,14 @@
 import { ApiClient } from "./apiClient.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT } from "./exitCodes.ts";
+import { planWithAttention } from "./planAttention.ts";
 import { isEnded, planLine, planReport } from "./planProgress.ts";
 
 const HELP = `usage: smc-waves status [PLAN_ID] [--watch] [--json] [--server URL]
 
-Without an id: one line per plan. With an id: the plan's waves with progress and failed servers.
+Without an id: one line per plan. With an id: the plan's waves with progress, and the servers to
+look at (failed, waiting, keeping a job; with --json too, each wave's "servers" lists those, up to
+11 of each kind: every server is in the report, or a page at a time at /api/plans/ID/servers).
 
 options:
   --watch       refresh every 2 s: a plan until it ends, the list of plans until Ctrl-C
@@ -52,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
         );
       if (!values.watch) return EXIT.ok;
     } else {
-      const plan = await api.getPlan(planId);
+      const plan = await planWithAttention(api, planId, tty);
       if (values.json) console.log(JSON.stringify(plan, null, 2));
       else show(planReport(plan, tty));
       if (!values.watch || isEnded(plan.status)) return EXIT.ok;

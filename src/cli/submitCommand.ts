@@ -6,6 +6,7 @@ import { formatProblem } from "../plan/planProblem.ts";
 import { ApiClient } from "./apiClient.ts";
 import { parseCommandArgs, UsageError, usageLine } from "./commandArgs.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exitCodes.ts";
+import { planWithAttention } from "./planAttention.ts";
 import { isEnded, planReport } from "./planProgress.ts";
 
 const HELP = `usage: smc-waves submit PLAN.yaml [--wait] [--server URL]
@@ -59,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
   for (;;) {
     const plan = await api.getPlan(planId);
     if (isEnded(plan.status)) {
-      console.error(planReport(plan, false));
+      console.error(planReport(await planWithAttention(api, planId, false), false));
       return plan.status === "succeeded" ? EXIT.ok : EXIT.notSucceeded;
     }
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));

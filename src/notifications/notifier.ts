@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Logger } from "pino";
 import packageJson from "../../package.json" with { type: "json" };
+import { EVENT_STREAM_LENGTH } from "../orchestrator/jobCatalogue.ts";
 import { systemClock } from "../platform/clock.ts";
 import type { MigrationEvents } from "../platform/events.ts";
 import { duplicateForWorkers, type RedisClient } from "../platform/redisConnector.ts";
@@ -130,6 +131,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   const queue = new Queue(NOTIFICATIONS_QUEUE, {
     connection,
     prefix,
+    streams: { events: { maxLen: EVENT_STREAM_LENGTH } },
     defaultJobOptions: {
       attempts: delivery.attempts,
       backoff: { type: "webhook" },

@@ -38,7 +38,36 @@ interface QueueSpec<P extends z.ZodType> {
   attempts: (settings: OrchestratorSettings) => number;
   /** Steps one daemon runs at once; parked (delayed) jobs do not count. */
   concurrency: (settings: OrchestratorSettings) => number;
+  /**
+   * Finished jobs BullMQ keeps, for the queue dashboard only: a step's record lives on the server's
+   * and the plan's hashes, and a server whose step job is gone gets it back from the audit.
+   */
+  retention: (settings: OrchestratorSettings) => Retention;
 }
+
+interface Retention {
+  removeOnComplete: { age?: number; count: number };
+  removeOnFail: { age?: number; count: number };
+}
+
+/**
+ * Entries BullMQ keeps in each queue's event stream (`XADD … MAXLEN ~`, so up to about one more
+ * macro node of 100). Nothing of ours reads the stream; at BullMQ's default of 10,000 it held
+ * 4.5 KiB per server of a 400-server plan.
+ */
+export const EVENT_STREAM_LENGTH = 100;
+
+/** Failed step jobs kept (a bug's stack trace, for the dashboard), besides their configured age. */
+const FAILED_JOBS_KEPT = 1_000;
+
+/** The configured retention of finished step jobs: how long, and how many completed ones. */
+const stepRetention = (settings: OrchestratorSettings): Retention => ({
+  removeOnComplete: {
+    age: Math.ceil(settings.keepCompleted.ageMs / 1000),
+    count: settings.keepCompleted.count,
+  },
+  removeOnFail: { age: Math.ceil(settings.keepFailed.ageMs / 1000), count: FAILED_JOBS_KEPT },
+});
 
 export const QUEUES = {
   /** One step job per plan generation: walks the waves, admits servers, ends the plan. */
@@ -47,6 +76,7 @@ export const QUEUES = {
     payload: planPayload,
     attempts: (settings) => settings.retry.maxAttempts,
     concurrency: () => 5,
+    retention: stepRetention,
   },
   /** One step job per server generation: create → start → watch → finish (or stop and clean up). */
   servers: {
@@ -54,6 +84,7 @@ export const QUEUES = {
     payload: serverPayload,
     attempts: (settings) => settings.retry.maxAttempts,
     concurrency: (settings) => settings.concurrency,
+    retention: stepRetention,
   },
   /** The poll and reconcile schedulers' jobs. */
   control: {
@@ -61,6 +92,8 @@ export const QUEUES = {
     payload: controlPayload,
     attempts: () => 1,
     concurrency: () => 2,
+    // A poll every interval: at a 30 s poll a week's worth would be 20,000 jobs nobody reads.
+    retention: () => ({ removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } }),
   },
 } as const satisfies Record<string, QueueSpec<z.ZodType>>;
 

@@ -7,6 +7,7 @@ import type { OrchestratorContext } from "./context.ts";
 import { approveWave, requestCutover } from "./gateActions.ts";
 import { enqueuePlan, planJobId, serverJobId, wake } from "./jobCatalogue.ts";
 import type { LiveForecasts } from "./liveForecast.ts";
+import { accountQuota, planDetail } from "./planDetail.ts";
 import { settleCancel } from "./planEnd.ts";
 import { PlanConflictError, PlanStateError } from "./planErrors.ts";
 import { withEta } from "./planEta.ts";
@@ -14,6 +15,7 @@ import type { PlanForecasts } from "./planForecasts.ts";
 import { accountJobs, releasePlan } from "./planRelease.ts";
 import { retryServers } from "./planRetry.ts";
 import { planSummary, planView } from "./planViews.ts";
+import { serverPage } from "./serverPages.ts";
 import { noteSharedSources, sharedSourceWarnings } from "./sharedSources.ts";
 import { allIndexes } from "./store/planLayout.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
@@ -122,6 +124,13 @@ export function createMigrations(
       const view = await planView(ctx, planId);
       return view && withEta(view, live);
     },
+
+    async planDetail(planId, options) {
+      const detail = await planDetail(ctx, planId, options);
+      return detail && withEta(detail, live);
+    },
+
+    serverPage: (planId, query) => serverPage(ctx, planId, query),
 
     async timeline(planId, { wave, limit = DEFAULT_BARS }) {
       const plan = await ctx.store.getPlan(planId);
@@ -305,17 +314,9 @@ export function createMigrations(
     async quota(): Promise<QuotaView[]> {
       const now = ctx.realClock.now();
       return Promise.all(
-        [...ctx.accounts].map(async ([account, settings]) => {
-          const usage = await ctx.ledger.usage(account, now);
-          return {
-            account,
-            used: usage.used,
-            limit: settings.quota,
-            running: usage.running,
-            ...(settings.maxRunningJobs === undefined
-              ? {}
-              : { runningLimit: settings.maxRunningJobs }),
-          };
+        [...ctx.accounts.keys()].map(async (account) => {
+          const { heldByPlan: _, ...view } = await accountQuota(ctx, account, undefined, now);
+          return view;
         }),
       );
     },

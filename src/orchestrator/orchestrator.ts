@@ -12,7 +12,13 @@ import type {
   OrchestratorSettings,
 } from "./context.ts";
 import { processPlanJob } from "./dispatcher.ts";
-import { type ControlJobName, payloadOf, QUEUES, type QueueName } from "./jobCatalogue.ts";
+import {
+  type ControlJobName,
+  EVENT_STREAM_LENGTH,
+  payloadOf,
+  QUEUES,
+  type QueueName,
+} from "./jobCatalogue.ts";
 import { LiveForecasts } from "./liveForecast.ts";
 import { createMigrations } from "./migrations.ts";
 import { planForecasts } from "./planForecasts.ts";
@@ -65,19 +71,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   connection.on("error", (error) => {
     if (!handled(error)) logger.warn({ err: error }, "redis connection error; reconnecting");
   });
-  const queueOptions = { connection, prefix };
-  const retention = {
-    removeOnComplete: {
-      age: Math.ceil(settings.keepCompleted.ageMs / 1000),
-      count: settings.keepCompleted.count,
-    },
-    removeOnFail: { age: Math.ceil(settings.keepFailed.ageMs / 1000) },
+  const queueOptions = {
+    connection,
+    prefix,
+    streams: { events: { maxLen: EVENT_STREAM_LENGTH } },
   };
   const queueOf = (name: QueueName) =>
     new Queue(QUEUES[name].name, {
       ...queueOptions,
       defaultJobOptions: {
-        ...retention,
+        ...QUEUES[name].retention(settings),
         attempts: QUEUES[name].attempts(settings),
         backoff: { type: "smc" },
       },

@@ -12,7 +12,6 @@ import {
   type WaveRecord,
 } from "./store/storeRecords.ts";
 import type {
-  HistoryEntry,
   PlanSummary,
   PlanView,
   ServerCounts,
@@ -60,8 +59,48 @@ export async function planView(stores: Stores, planId: string): Promise<PlanView
     store.planHistory(planId),
   ]);
   const summaries = waveSummaries(plan, waves, counts);
-  // A server's "source held" reason is written when admission last looked; one whose source is
-  // free again (admission stopped at the quota before it) shows its wave's reason instead.
+  const views = await serverViews(stores, { plan, waves, summaries }, servers);
+  return {
+    ...planHeader(plan),
+    counts: sumCounts(counts),
+    history,
+    waves: summaries.map((wave) => ({
+      ...wave,
+      servers: views
+        .filter((server) => server.wave === wave.name)
+        .map((server) => ({ ...server, history: histories[server.index] ?? [] })),
+    })),
+  };
+}
+
+/** What a server's view needs of its plan: the record, its waves' records and their summaries. */
+export interface PlanContext {
+  plan: PlanRecord;
+  waves: readonly WaveRecord[];
+  summaries: readonly WaveSummary[];
+}
+
+/** The plan with its waves' records and summaries, read from a few keys whatever its size. */
+export async function planContext(
+  { store, servers }: Stores,
+  planId: string,
+): Promise<PlanContext | undefined> {
+  const plan = await store.getPlan(planId);
+  if (!plan) return undefined;
+  const [waves, counts] = await Promise.all([store.getWaves(plan), servers.allWaveCounts(plan)]);
+  return { plan, waves, summaries: waveSummaries(plan, waves, counts) };
+}
+
+/**
+ * Servers as people see them (without their histories), each with its `index` in the plan. A
+ * server's "source held" reason is written when admission last looked; one whose source is free
+ * again (admission stopped at the quota before it) shows its wave's reason instead.
+ */
+export async function serverViews(
+  stores: Pick<Stores, "ledger" | "clock">,
+  { plan, waves, summaries }: PlanContext,
+  servers: ServerRecord[],
+): Promise<Omit<ServerView, "history">[]> {
   const heldWaits = servers.filter(
     (server) => server.status === "pending" && server.waiting?.code.startsWith("SourceHeld."),
   );
@@ -78,20 +117,10 @@ export async function planView(stores: Stores, planId: string): Promise<PlanView
       wave.servers.filter((server) => server.settings.runOnce === false).map((s) => s.key),
     ),
   );
-  return {
-    ...planHeader(plan),
-    counts: sumCounts(counts),
-    history,
-    waves: summaries.map((wave) => ({
-      ...wave,
-      servers: servers
-        .filter((server) => server.wave === wave.index)
-        .map((server) => ({
-          ...serverView(plan, server, summaries, histories[server.index] ?? []),
-          ...(incremental.has(server.key) ? incrementalView(server, waves[server.wave], now) : {}),
-        })),
-    })),
-  };
+  return servers.map((server) => ({
+    ...serverView(plan, server, summaries),
+    ...(incremental.has(server.key) ? incrementalView(server, waves[server.wave], now) : {}),
+  }));
 }
 
 function waveSummaries(
@@ -226,21 +255,20 @@ function serverView(
   plan: PlanRecord,
   server: ServerRecord,
   waves: readonly WaveSummary[],
-  history: HistoryEntry[],
-): ServerView {
+): Omit<ServerView, "history"> {
   const ended = isEnded("server", server.status);
   const waiting = ended
     ? undefined
     : (server.waiting ??
       (server.status === "pending" ? (plan.waiting ?? waves[server.wave]?.waiting) : undefined));
   return {
+    index: server.index,
     key: server.key,
     wave: plan.spec.waves[server.wave]?.name ?? String(server.wave),
     status: server.status,
     progress: server.progress,
     attempts: server.attempts,
     restarts: server.restarts,
-    history,
     ...reasonOf(server),
     ...optional("waiting", waiting),
     ...optional("sourceId", server.sourceId),

@@ -29,6 +29,8 @@ export interface StatusReason {
 }
 
 export interface ServerView {
+  /** Its number in the plan: servers are numbered wave by wave, in the order the plan lists them. */
+  index: number;
   key: string;
   wave: string;
   /** Resolved id; absent until a `name` reference is resolved. */
@@ -155,6 +157,53 @@ export interface PlanSummary {
   eta?: Eta & { asOf: string };
 }
 
+/**
+ * A plan as `GET /api/plans/:id` answers it: its waves' counts and reasons, its history and its
+ * account's quota, and no servers (those come in pages), so its size does not grow with the plan.
+ */
+export interface PlanDetail extends PlanSummary {
+  /** Operator actions and status changes of the plan and its waves, oldest first. */
+  history: HistoryEntry[];
+  quota?: PlanQuotaView;
+}
+
+/** The plan's account's quota, with the slots this plan holds (its jobs, kept ones included). */
+export interface PlanQuotaView extends QuotaView {
+  heldByPlan: number;
+}
+
+export interface DetailOptions {
+  /** Every entry of the plan's history (the report's audit trail), not only the newest 300. */
+  fullHistory?: boolean;
+}
+
+/** Which of a plan's servers a page holds; `cursor` and `limit` are checked by the API. */
+export interface ServerQuery {
+  /** One wave's servers (its name); absent: the whole plan's, wave by wave. */
+  wave?: string;
+  /** Only servers in one of these statuses. */
+  statuses?: readonly ServerStatus[];
+  /** Only servers waiting for something of their own (a held source, a retry). */
+  waiting?: boolean;
+  /** Only servers that left a job in the account. */
+  kept?: boolean;
+  /** Include each server's history. */
+  history?: boolean;
+  /** Position in plan order to start at: 0, or a page's `nextCursor`. */
+  cursor: number;
+  limit: number;
+}
+
+export interface ServerPage {
+  planId: string;
+  wave?: string;
+  servers: (Omit<ServerView, "history"> & { history?: HistoryEntry[] })[];
+  /** Where the next page starts; absent on the last page. */
+  nextCursor?: string;
+  /** Servers the query matches in all, where the counts say it (not with `waiting` or `kept`). */
+  total?: number;
+}
+
 export interface PlanView extends Omit<PlanSummary, "waves"> {
   waves: WaveView[];
   /** Operator actions and status changes of the plan and its waves, oldest first. */
@@ -243,6 +292,7 @@ export interface Migrations {
   /** What submitting would warn about, without submitting. */
   check(plan: CompiledPlan): Promise<PlanWarning[]>;
   listPlans(): Promise<PlanSummary[]>;
+  /** Every server with its history: in-process readers, and the report (a download). */
   getPlan(planId: string): Promise<PlanView | undefined>;
   /**
    * One wave's jobs as they happened, its windows and the forecast of the rest, at most `limit`
@@ -252,6 +302,10 @@ export interface Migrations {
     planId: string,
     options: { wave: string; limit?: number },
   ): Promise<WaveTimeline | undefined>;
+  /** The plan without its servers, whatever its size: what the API and the view poll. */
+  planDetail(planId: string, options?: DetailOptions): Promise<PlanDetail | undefined>;
+  /** A page of the plan's servers; rejects with `PlanTargetError` for a wave the plan lacks. */
+  serverPage(planId: string, query: ServerQuery): Promise<ServerPage | undefined>;
   pause(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
   resume(planId: string, actor?: Actor): Promise<PlanSummary | undefined>;
   cancel(

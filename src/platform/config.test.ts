@@ -55,7 +55,7 @@ describe("loadConfig", () => {
         drainTimeoutMs: 30_000,
         lockDurationMs: 60_000,
         stalledIntervalMs: 30_000,
-        keepCompleted: { ageMs: 7 * 86_400_000, count: 10_000 },
+        keepCompleted: { ageMs: 7 * 86_400_000, count: 100 },
         keepFailed: { ageMs: 30 * 86_400_000 },
       },
       log: { level: "info", pretty: "auto" },

@@ -76,7 +76,7 @@ const orchestrator = z.strictObject({
   lockDuration: duration.default("60s"),
   stalledInterval: duration.default("30s"),
   keepCompleted: z
-    .strictObject({ age: duration.default("7d"), count: int(0).default(10_000) })
+    .strictObject({ age: duration.default("7d"), count: int(0).default(100) })
     .prefault({}),
   keepFailed: z.strictObject({ age: duration.default("30d") }).prefault({}),
 });

@@ -189,7 +189,8 @@ function planActions(plan, view) {
       }),
     );
   }
-  const kept = view?.waves.flatMap((w) => w.servers).filter((s) => s.keptJob).length ?? 0;
+  // Slots the ended plan still holds are the jobs it left in the account.
+  const kept = view?.quota?.heldByPlan ?? 0;
   if (can("release") && ENDED_PLAN.has(status) && kept > 0) {
     row.append(
       actionButton(
@@ -235,8 +236,7 @@ function waveActions(plan, wave) {
       }),
     );
   }
-  const syncing = (wave.servers ?? []).filter((s) => s.status === "syncing");
-  if (can("cutover") && wave.cutover?.mode === "manual" && syncing.length > 1) {
+  if (can("cutover") && wave.cutover?.mode === "manual" && wave.counts.syncing > 1) {
     row.append(
       cutoverButton(
         plan,

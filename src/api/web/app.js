@@ -6,9 +6,15 @@
 
 const REFRESH_MS = 2000;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+/** Servers per page of a wave: a plan's summary has no servers, an opened wave pages them in. */
+const PAGE_SIZE = 100;
 
 /** Which plans and waves the operator has opened (or closed), kept across refreshes. */
 const opened = new Map();
+/** Per wave (`planId/wave`): the cursor of the page shown and those of the pages before it. */
+const paging = new Map();
+/** Per wave: its page as last fetched; a closed wave keeps it until it is opened again. */
+const pages = new Map();
 
 class SignInNeeded extends Error {}
 
@@ -107,11 +113,67 @@ function time(epochMs) {
   return epochMs ? new Date(epochMs).toLocaleString() : "";
 }
 
-function collapsible(key, defaultOpen, summary, body) {
+/** `onOpen` runs when the person opens it (not when a refresh draws it open). */
+function collapsible(key, defaultOpen, summary, body, onOpen) {
   const details = el("details", {}, summary, body);
-  details.open = opened.has(key) ? opened.get(key) : defaultOpen;
-  details.addEventListener("toggle", () => opened.set(key, details.open));
+  let shown = opened.has(key) ? opened.get(key) : defaultOpen;
+  details.open = shown;
+  details.addEventListener("toggle", () => {
+    opened.set(key, details.open);
+    if (details.open && !shown) onOpen?.();
+    shown = details.open;
+  });
   return details;
+}
+
+function isWaveOpen(plan, wave) {
+  const key = `${plan.id}/${wave.name}`;
+  // Open while it runs, and while it waits for a person (its gate's Approve button is inside).
+  return opened.has(key)
+    ? opened.get(key)
+    : wave.status === "running" || wave.status === "waiting-approval";
+}
+
+async function loadPage(plan, wave) {
+  const key = `${plan.id}/${wave.name}`;
+  const { cursor } = paging.get(key) ?? { cursor: "0", before: [] };
+  const query = new URLSearchParams({ wave: wave.name, limit: String(PAGE_SIZE), cursor });
+  pages.set(
+    key,
+    await api(`/api/plans/${encodeURIComponent(plan.id)}/servers?${query.toString()}`),
+  );
+}
+
+/** Which servers of the wave are shown, and buttons to the pages before and after. */
+function pager(plan, wave, page) {
+  const key = `${plan.id}/${wave.name}`;
+  const state = paging.get(key) ?? { cursor: "0", before: [] };
+  const total = Object.values(wave.counts).reduce((a, b) => a + b, 0);
+  const from = Number(state.cursor);
+  const go = (next) => {
+    paging.set(key, next);
+    void loop();
+  };
+  const previous = el("button", { text: "‹ Previous", attrs: { type: "button" } });
+  previous.disabled = state.before.length === 0;
+  previous.addEventListener("click", () =>
+    go({ cursor: state.before.at(-1) ?? "0", before: state.before.slice(0, -1) }),
+  );
+  const next = el("button", { text: "Next ›", attrs: { type: "button" } });
+  next.disabled = page.nextCursor === undefined;
+  next.addEventListener("click", () =>
+    go({ cursor: page.nextCursor, before: [...state.before, state.cursor] }),
+  );
+  return el(
+    "div",
+    { className: "actions pager", attrs: { "data-pager": wave.name } },
+    previous,
+    el("span", {
+      className: "muted",
+      text: `servers ${Math.min(total, from + 1)}–${from + page.servers.length} of ${total}`,
+    }),
+    next,
+  );
 }
 
 function renderQuota(accounts) {
@@ -195,19 +257,19 @@ function renderWave(plan, wave) {
   body.append(viewActions.waveActions(plan, wave));
   const timeline = viewTimeline.waveTimeline(plan, wave);
   if (timeline) body.append(timeline);
-  if (wave.servers)
-    body.append(serverTable(wave.servers, (s) => viewActions.serverActions(plan, wave, s)));
-  const key = `${plan.id}/${wave.name}`;
+  const page = pages.get(`${plan.id}/${wave.name}`);
+  if (page) {
+    body.append(serverTable(page.servers, (s) => viewActions.serverActions(plan, wave, s)));
+    if (page.nextCursor !== undefined || page.servers.length < (page.total ?? 0))
+      body.append(pager(plan, wave, page));
+  }
   return el(
     "div",
     { className: "wave", attrs: { "data-wave": wave.name, "data-status": wave.status } },
-    // Open while it runs, and while it waits for a person (its gate's Approve button is inside).
-    collapsible(
-      key,
-      wave.status === "running" || wave.status === "waiting-approval",
-      summary,
-      body,
-    ),
+    // Opening a wave fetches its servers at once rather than at the next refresh.
+    collapsible(`${plan.id}/${wave.name}`, isWaveOpen(plan, wave), summary, body, () => {
+      void loop();
+    }),
   );
 }
 
@@ -242,7 +304,8 @@ function renderPlan(plan, view) {
 async function refresh() {
   if (!viewActions.signedIn()) viewActions.showSession(await api("/api/session"));
   const [{ plans }, { accounts }] = await Promise.all([api("/api/plans"), api("/api/quota")]);
-  // Full views (with servers) only for the plans on screen, opened ones.
+  // Each opened plan's summary (its waves, history and quota), and a page of servers of each of
+  // its opened waves: what one refresh reads stays small whatever the plans' sizes.
   const isOpen = (plan) => (opened.has(plan.id) ? opened.get(plan.id) : !TERMINAL.has(plan.status));
   const views = new Map(
     await Promise.all(
@@ -251,6 +314,13 @@ async function refresh() {
         .map(async (plan) => [plan.id, await api(`/api/plans/${encodeURIComponent(plan.id)}`)]),
     ),
   );
+  await Promise.all(
+    [...views.values()].flatMap((view) =>
+      view.waves.filter((wave) => isWaveOpen(view, wave)).map((wave) => loadPage(view, wave)),
+    ),
+  );
+  for (const view of views.values())
+    for (const wave of view.waves) wave.servers = pages.get(`${view.id}/${wave.name}`)?.servers;
   renderQuota(accounts);
   const section = document.getElementById("plans");
   section.replaceChildren();

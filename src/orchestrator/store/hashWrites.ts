@@ -3,8 +3,13 @@ import type { RedisClient } from "../../platform/redisConnector.ts";
 import type { HistoryEntry } from "../views.ts";
 import { splitPatch } from "./storeRecords.ts";
 
-/** History entries kept per server; older ones are trimmed (the log keeps everything). */
-export const HISTORY_LIMIT = 200;
+/**
+ * History entries kept per server; older ones are trimmed (the log keeps everything). A server's
+ * run takes about 6 (creating, created, running, started, deleted, succeeded); 50 leave room for
+ * restarts, retries and an incremental job's syncs, and at ~80 bytes each keep a server's history
+ * under 4 KiB of Redis however long it runs.
+ */
+export const HISTORY_LIMIT = 50;
 
 /**
  * History entries kept per plan: its audit trail (who paused, cancelled, approved…) besides its and

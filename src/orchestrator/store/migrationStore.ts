@@ -191,8 +191,10 @@ export class MigrationStore {
     await appendEntry(this.#redis, this.#keys.planHistory(planId), entry, PLAN_HISTORY_LIMIT);
   }
 
-  async planHistory(planId: string): Promise<HistoryEntry[]> {
-    const entries = await this.#redis.lrange(this.#keys.planHistory(planId), 0, -1);
+  /** The plan's history, oldest first: all of it, or the newest `newest` entries. */
+  async planHistory(planId: string, newest?: number): Promise<HistoryEntry[]> {
+    const from = newest === undefined ? 0 : -newest;
+    const entries = await this.#redis.lrange(this.#keys.planHistory(planId), from, -1);
     return entries.map((entry) => JSON.parse(entry) as HistoryEntry);
   }
 

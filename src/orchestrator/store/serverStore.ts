@@ -164,6 +164,27 @@ export class ServerStore {
     });
   }
 
+  /**
+   * What a filtered page of servers looks at, for `count` servers from number `first`: each one's
+   * status, whether it waits for something of its own, and whether it left a job in the account.
+   */
+  async serverFields(
+    planId: string,
+    first: number,
+    count: number,
+  ): Promise<({ status: ServerStatus; waiting: boolean; kept: boolean } | undefined)[]> {
+    const pipeline = this.#redis.pipeline();
+    for (let index = first; index < first + count; index++)
+      pipeline.hmget(this.#keys.server(planId, index), "status", "waiting", "keptJob");
+    return ((await pipeline.exec()) ?? []).map(([error, raw]) => {
+      if (error) throw error;
+      const [status, waiting, kept] = raw as (string | null)[];
+      return status === null || status === undefined
+        ? undefined
+        : { status: status as ServerStatus, waiting: Boolean(waiting), kept: Boolean(kept) };
+    });
+  }
+
   /** Writes fields other than the status, whatever the status is. */
   async patchServer(planId: string, index: number, patch: ServerPatch): Promise<void> {
     await patchHash(this.#redis, this.#keys.server(planId, index), patch);

@@ -1,0 +1,279 @@
+/**
+ * Scale (issue 10, item 6): the real daemon in its own process runs plans of 1,000, 5,000 and
+ * 10,000 servers against the in-process emulator and a private redis-server, and the figures are
+ * its CPU and peak RSS (/proc), Redis bytes and commands per server (MEMORY USAGE, INFO memory and
+ * commandstats of that private Redis, so nobody else's keys or commands count), and the plan API's
+ * latency and size (an API server in this process over the same Redis, as the view polls it).
+ * Prints figures; asserts nothing.
+ *
+ * Settings (environment): BENCH_SCALE_SIZES (default "1000,5000,10000"), BENCH_SCALE_FULL (sizes
+ * run to the plan's end, default "1000,5000"; the others are measured after submit and part-way),
+ * BENCH_SCALE_PARTWAY_S (real seconds a part-way run runs, default 60), BENCH_TIME_SCALE (default
+ * 3600), BENCH_POLL_MS (the daemon's poll, real ms, default 100), BENCH_SCALE_NODE_ARGS (node's
+ * flags for the daemon, default the Docker image's; "" for none).
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { createHealthCheck } from "../src/api/healthCheck.ts";
+import { startApiServer } from "../src/api/server.ts";
+import { startEmulator } from "../src/emulator/startEmulator.ts";
+import type { Account } from "../src/orchestrator/context.ts";
+import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
+import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
+import { MigrationEvents } from "../src/platform/events.ts";
+import { SmcClient } from "../src/smc/client.ts";
+import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
+import type { SourceServer } from "../src/smc/types.ts";
+import { freePort, killRedisServer, startRedisServer } from "../test/support/redisServer.ts";
+import { startDaemonProcess } from "./daemonProcess.ts";
+import { callsBetween, commandCalls, memoryByKind, usedMemory } from "./scaleFigures.ts";
+
+const WAVES = 5;
+const HOUR = 3_600_000;
+/** A full run that has not ended after this much real time is reported as stuck. */
+const REAL_TIMEOUT_MS = 20 * 60_000;
+/** How the Docker image starts the daemon (Dockerfile's CMD). */
+const DOCKER_NODE_ARGS = "--max-semi-space-size=2 --optimize-for-size";
+/** Requests per API figure; the median is printed. */
+const API_SAMPLES = 7;
+
+const sizesOf = (value: string) => value.split(",").map(Number).filter(Boolean);
+
+export async function run(): Promise<void> {
+  const sizes = sizesOf(process.env.BENCH_SCALE_SIZES ?? "1000,5000,10000");
+  const full = new Set(sizesOf(process.env.BENCH_SCALE_FULL ?? "1000,5000"));
+  for (const servers of sizes) await runSize(servers, full.has(servers));
+  console.log(
+    "reproduce: npm run bench -- scale   (redis-server on the PATH; BENCH_SCALE_SIZES=1000 for one size)",
+  );
+}
+
+async function runSize(servers: number, toEnd: boolean): Promise<void> {
+  const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 3600);
+  const pollMs = Number(process.env.BENCH_POLL_MS ?? 100);
+  const partwayMs = Number(process.env.BENCH_SCALE_PARTWAY_S ?? 60) * 1000;
+  // The quota grows with the plan so every size takes about as long in emulated time.
+  const quota = Math.max(100, servers / 10);
+  const nodeArgs = (process.env.BENCH_SCALE_NODE_ARGS ?? DOCKER_NODE_ARGS)
+    .split(" ")
+    .filter(Boolean);
+  console.log(
+    `\n-- ${servers} servers in ${WAVES} waves, quota ${quota}, time scale ${timeScale}, poll ${pollMs} ms real; ` +
+      (toEnd ? "run to the end" : `measured after submit and ${partwayMs / 1000} s real in`) +
+      `; daemon: node ${nodeArgs.join(" ") || "(no flags)"}`,
+  );
+  const port = await freePort();
+  const redisProcess = await startRedisServer({ port });
+  const redisUrl = `redis://127.0.0.1:${port}`;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = `{bench-${randomUUID()}}`;
+  const emulator = await startEmulator({ sources: servers, quota, seed: 1, timeScale });
+  const client = new SmcClient({
+    endpoint: emulator.url,
+    credentials: emulator.credentials,
+    regionId: "cn-hangzhou",
+  });
+  const accounts = new Map<string, Account>([["default", { client, quota }]]);
+  const logger = pino({ level: "silent" });
+  const submitter = await startOrchestrator({
+    redis,
+    prefix,
+    accounts,
+    settings: {
+      pollIntervalMs: pollMs,
+      reconcileIntervalMs: 300_000,
+      concurrency: 20,
+      lockDurationMs: 60_000,
+      stalledIntervalMs: 30_000,
+      reservationLeaseMs: 600_000,
+      keepCompleted: { ageMs: HOUR, count: 100 },
+      keepFailed: { ageMs: HOUR },
+      retry: DEFAULT_RETRY_POLICY,
+    },
+    events: new MigrationEvents(),
+    logger,
+    clock: emulator.clock,
+    runWorkers: false,
+  });
+  const api = await startApiServer({
+    migrations: submitter.migrations,
+    queues: Object.values(submitter.queues),
+    events: new MigrationEvents(),
+    health: createHealthCheck({
+      redis: () => ({ status: "reachable", since: Date.now() }),
+      workers: () => "running",
+      clients: [client],
+      now: Date.now,
+    }),
+    dashboardReadOnly: true,
+    logger,
+    now: Date.now,
+    host: "127.0.0.1",
+    port: 0,
+  });
+  let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
+  try {
+    const plan = buildPlan(await client.describeAllSourceServers({}), servers, quota, pollMs);
+    const memoryBefore = await usedMemory(redis);
+    const callsBefore = await commandCalls(redis);
+    daemon = await startDaemonProcess(
+      {
+        SMC_WAVES_REDIS_URL: redisUrl,
+        SMC_WAVES_PREFIX: prefix,
+        SMC_WAVES_SMC_ENDPOINT: emulator.url,
+        SMC_WAVES_QUOTA: String(quota),
+        SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
+        SMC_WAVES_HTTP_PORT: "0",
+        // The daemon is seen to start by its info line "smc-waves daemon started".
+        SMC_WAVES_LOG_LEVEL: "info",
+        SMC_WAVES_LOG_PRETTY: "false",
+        ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+      },
+      nodeArgs,
+    );
+    const boot = daemon.usage();
+    const realStart = Date.now();
+    const { planId } = await submitter.migrations.submit(plan);
+    await printApi(api.url, planId, "after submit");
+    const summary = toEnd
+      ? await waitForEnd(submitter.migrations, planId)
+      : await runFor(submitter.migrations, planId, partwayMs);
+    const realSeconds = (Date.now() - realStart) / 1000;
+    await printApi(api.url, planId, toEnd ? "at the end" : "part-way");
+    const usage = daemon.usage();
+    const kinds = await memoryByKind(redis, prefix);
+    const memoryAfter = await usedMemory(redis);
+    const calls = callsBetween(callsBefore, await commandCalls(redis));
+    const warnings = daemon.warnings();
+    await daemon.stop();
+    daemon = undefined;
+
+    const done = summary.counts.succeeded + summary.counts.failed;
+    console.log(
+      `plan ${summary.status} after ${realSeconds.toFixed(0)} s real: ${summary.counts.succeeded} succeeded, ` +
+        `${summary.counts.failed} failed, ${done} of ${servers} ended; ${warnings.length} daemon warning line(s)`,
+    );
+    if (usage && boot) {
+      const cpu = usage.cpuSeconds - boot.cpuSeconds;
+      console.log(
+        `daemon CPU          ${cpu.toFixed(1)} s after boot = ${((cpu * 1000) / Math.max(1, done)).toFixed(1)} s per 1,000 servers ended; ` +
+          `peak RSS ${(usage.peakRssBytes / 1024 / 1024).toFixed(0)} MiB`,
+      );
+    }
+    const bytes = kinds.reduce((sum, kind) => sum + kind.bytes, 0);
+    console.log(
+      `Redis memory        ${kib(bytes / servers)} per server by MEMORY USAGE; INFO used_memory delta ${kib((memoryAfter - memoryBefore) / servers)} per server`,
+    );
+    for (const kind of kinds)
+      console.log(
+        `  ${kind.kind.padEnd(22)} ${kib(kind.bytes / servers)} per server (${kind.keys} keys)`,
+      );
+    const total = calls.reduce((sum, entry) => sum + entry.calls, 0);
+    console.log(
+      `Redis commands      ${(total / Math.max(1, done)).toFixed(0)} per server ended (${total} in all); most: ` +
+        calls
+          .slice(0, 6)
+          .map(({ command, calls: n }) => `${command} ${(n / Math.max(1, done)).toFixed(0)}`)
+          .join(", "),
+    );
+  } finally {
+    await daemon?.stop();
+    await api.close();
+    await submitter.close(1_000);
+    redis.disconnect();
+    client.close();
+    await emulator.close();
+    await killRedisServer(redisProcess);
+  }
+}
+
+/** GET /api/plans/:id and one page of servers, as the view asks for them: median ms and bytes. */
+async function printApi(base: string, planId: string, when: string): Promise<void> {
+  const plan = await timed(`${base}/api/plans/${encodeURIComponent(planId)}`);
+  const page = await timed(
+    `${base}/api/plans/${encodeURIComponent(planId)}/servers?wave=wave-1&limit=100`,
+  );
+  console.log(
+    `API ${when.padEnd(12)} GET /api/plans/:id ${plan.ms.toFixed(0)} ms, ${kib(plan.bytes)} (HTTP ${plan.status}); ` +
+      `a page of 100 servers ${page.ms.toFixed(0)} ms, ${kib(page.bytes)} (HTTP ${page.status})`,
+  );
+}
+
+async function timed(url: string): Promise<{ ms: number; bytes: number; status: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  let status = 0;
+  for (let i = 0; i < API_SAMPLES; i++) {
+    const started = performance.now();
+    const response = await fetch(url);
+    bytes = (await response.arrayBuffer()).byteLength;
+    times.push(performance.now() - started);
+    status = response.status;
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)] ?? 0, bytes, status };
+}
+
+type Summaries = Awaited<ReturnType<typeof startOrchestrator>>["migrations"];
+type Summary = Awaited<ReturnType<Summaries["listPlans"]>>[number];
+
+async function findPlan(migrations: Summaries, planId: string): Promise<Summary> {
+  const plan = (await migrations.listPlans()).find((each) => each.id === planId);
+  if (!plan) throw new Error(`plan ${planId} is gone`);
+  return plan;
+}
+
+async function waitForEnd(migrations: Summaries, planId: string): Promise<Summary> {
+  const deadline = Date.now() + REAL_TIMEOUT_MS;
+  for (;;) {
+    const plan = await findPlan(migrations, planId);
+    if (["succeeded", "failed", "cancelled"].includes(plan.status)) return plan;
+    if (Date.now() > deadline)
+      throw new Error(`the plan did not end in time: ${JSON.stringify(plan.counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+async function runFor(migrations: Summaries, planId: string, ms: number): Promise<Summary> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return findPlan(migrations, planId);
+}
+
+/** `servers` sources in five waves, largest first; each job copies the source's system disk. */
+function buildPlan(
+  sources: readonly SourceServer[],
+  servers: number,
+  quota: number,
+  pollIntervalMs: number,
+): CompiledPlan {
+  const available = sources.filter((source) => source.state === "Available").slice(0, servers);
+  if (available.length < servers)
+    throw new Error(`the emulator has ${available.length} available sources, not ${servers}`);
+  const perWave = Math.ceil(servers / WAVES);
+  return {
+    name: `bench-scale-${servers}`,
+    regionId: "cn-hangzhou",
+    account: "default",
+    policy: {
+      maxJobs: quota,
+      pollIntervalMs,
+      jobRestarts: 3,
+      onFinish: "delete",
+      onWaveFailure: "continue",
+      maxFailedServers: servers,
+    },
+    waves: Array.from({ length: WAVES }, (_, wave) => ({
+      name: `wave-${wave + 1}`,
+      order: "largestFirst" as const,
+      servers: available.slice(wave * perWave, (wave + 1) * perWave).map((source) => ({
+        key: `name:${source.name}`,
+        ref: { name: source.name },
+        settings: { systemDiskSize: Math.max(20, source.systemDiskSize), targetType: "Image" },
+      })),
+    })),
+  };
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
