@@ -80,10 +80,10 @@ describe("the CLI and roles", () => {
 
   it("says who a token is with whoami", { timeout: 30_000 }, async () => {
     const vera = await as(VERA, ["whoami"]);
-    expect(vera).toMatchObject({ code: 0, stdout: "vera (viewer); may check\n" });
+    expect(vera).toMatchObject({ code: 0, stdout: "vera (viewer); may check, forecast\n" });
     const otto = await as(OTTO, ["whoami"]);
     expect(otto.stdout).toBe(
-      "otto (operator); may approve, cancel, check, cutover, pause, release, resume, retry-failed, submit\n",
+      "otto (operator); may approve, cancel, check, cutover, forecast, pause, release, resume, retry-failed, submit\n",
     );
     const nobody = await as("not-a-token-of-this-daemon", ["whoami"]);
     expect(nobody.code).toBe(2);
