@@ -65,6 +65,7 @@ export async function run(): Promise<void> {
     accounts,
     settings: {
       pollIntervalMs: pollMs,
+      sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
       lockDurationMs: 60_000,

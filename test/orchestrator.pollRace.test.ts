@@ -64,7 +64,7 @@ describe("batch poller against a job being recorded", () => {
     const ref = { planId, index: 0, wave: 0 };
     await ctx.servers.patchServer(planId, 0, { sourceId: source.sourceId });
     expect((await ctx.servers.moveServer(ref, { to: "creating" })).ok).toBe(true);
-    await ctx.tracking.track("default", jobId, { kind: "server", planId, index: 0 });
+    await ctx.tracking.track("default", jobId, { kind: "server", planId, index: 0 }, 0);
 
     await pollTrackedJobs(ctx, Date.now());
     expect((await ctx.tracking.tracked("default")).get(jobId)).toEqual({
@@ -75,7 +75,7 @@ describe("batch poller against a job being recorded", () => {
 
     // The record is written: the next poll stores the job's status on the server.
     expect((await ctx.servers.moveServer(ref, { to: "running", patch: { jobId } })).ok).toBe(true);
-    await ctx.tracking.markPolled("default", [planId], 0);
+    await ctx.tracking.schedule("default", [{ jobId, dueAt: 0 }]);
     await pollTrackedJobs(ctx, Date.now());
     expect((await ctx.servers.getServer(planId, 0))?.jobStatus).toBe("Ready");
   });

@@ -143,6 +143,7 @@ export async function run(args: string[]): Promise<number> {
     orchestrator: {
       ...config.orchestrator,
       pollIntervalMs: 500,
+      sweepIntervalMs: 5_000,
       reconcileIntervalMs: 10_000,
       lockDurationMs: 15_000,
       stalledIntervalMs: 5_000,

@@ -130,7 +130,12 @@ async function describeHolder(
   holder: LockHolder,
 ): Promise<SourceHolder> {
   if (holder.kind === "external") {
-    await ctx.tracking.track(account, holder.jobId, { kind: "blocker", sourceId });
+    await ctx.tracking.track(
+      account,
+      holder.jobId,
+      { kind: "blocker", sourceId },
+      ctx.realClock.now(),
+    );
     return { kind: "external", jobId: holder.jobId };
   }
   const plan = await ctx.store.getPlan(holder.planId);

@@ -9,6 +9,7 @@ import type { JobTracking } from "./store/jobTracking.ts";
 import type { MigrationStore } from "./store/migrationStore.ts";
 import type { QuotaLedger } from "./store/quotaLedger.ts";
 import type { ServerStore } from "./store/serverStore.ts";
+import type { WakeRequests } from "./store/wakeRequests.ts";
 
 /** One SMC account smc-waves works in. Quota and running cap are settings, never constants. */
 export interface Account {
@@ -29,6 +30,12 @@ export interface AccountRuntime extends Account {
 export interface OrchestratorSettings {
   /** How often the batch poller asks the service about tracked jobs, real ms. */
   pollIntervalMs: number;
+  /**
+   * The longest a tracked job goes unasked about, real ms: the sweep that notices InError, Stopped
+   * or a job deleted outside smc-waves whatever its predicted finish. Between sweeps a job is asked
+   * about when due: soon after its start or a change, near its predicted finish.
+   */
+  sweepIntervalMs: number;
   /** How often the ledger is rebuilt from the service's list of jobs, real ms. */
   reconcileIntervalMs: number;
   /** Server jobs one daemon processes at once; parked jobs do not count. */
@@ -57,6 +64,7 @@ export interface OrchestratorContext {
   servers: ServerStore;
   ledger: QuotaLedger;
   tracking: JobTracking;
+  wakes: WakeRequests;
   accounts: ReadonlyMap<string, AccountRuntime>;
   /** The world's time: history, windows, notBefore, ValidTime. The emulator's scaled clock in tests. */
   clock: Clock;

@@ -58,7 +58,7 @@ export async function approveWave(
     { action: "approve", plan: plan.id, wave: waveName, by: actor.name },
     "operator: approve",
   );
-  await wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
+  await wake(ctx.wakes, ctx.queues.plans, planJobId(plan.id, plan.generation));
 }
 
 /**
@@ -125,7 +125,11 @@ export async function requestCutover(
       by: actor.name,
       detail: outcome === "now" ? "cut over between two runs of its job" : "cut over once in sync",
     });
-    await wake(ctx.queues.servers, serverJobId(plan.id, server.index, server.generation));
+    await wake(
+      ctx.wakes,
+      ctx.queues.servers,
+      serverJobId(plan.id, server.index, server.generation),
+    );
   }
   ctx.logger.info(
     { action: "cutover", plan: plan.id, wave: wave.name, server: options.server, by: actor.name },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { DelayedError, type Job, type Queue, UnrecoverableError } from "bullmq";
 import { z } from "zod";
 import type { OrchestratorSettings } from "./context.ts";
+import type { WakeRequests } from "./store/wakeRequests.ts";
 
 /**
  * BullMQ's side of smc-waves, as one table: every queue, its job payload's schema, attempts,
@@ -172,6 +173,15 @@ export function clientToken(
 }
 
 /**
+ * How long a step parked until the poller stores a change waits when no wake comes, real ms. Wakes
+ * are not lost to a step that was running (see `stepWithWakes`), so this only covers a daemon
+ * killed between storing a status and waking the step: two sweeps, the most a change can wait.
+ */
+export function fallbackWakeMs(settings: OrchestratorSettings): number {
+  return 2 * settings.sweepIntervalMs;
+}
+
+/**
  * Parks a step job until `delayMs` from now without using an attempt; the caller has already
  * persisted its step. Another process may wake it early with `promote()`.
  */
@@ -180,13 +190,38 @@ export async function park(job: Job, token: string | undefined, delayMs: number)
   throw new DelayedError();
 }
 
-/** Wakes a parked job now; a job that is running or gone needs no waking. */
-export async function wake(queue: Queue, jobId: string): Promise<void> {
+/**
+ * Wakes a step job now: promotes it if parked. The request is left first, so a step that is
+ * running now (and may park on what it read before) promotes itself once it has parked.
+ */
+export async function wake(wakes: WakeRequests, queue: Queue, jobId: string): Promise<void> {
+  await wakes.request(queue.name, jobId);
   const job = await queue.getJob(jobId);
   if (!job) return;
   try {
     await job.promote();
   } catch {
     // Not delayed (active, waiting or done): it will read the new state on its own.
+  }
+}
+
+/**
+ * Runs one step of a step job, so that no wake is lost: requests older than the step are cleared
+ * (it reads what they announced), and one that came while it ran promotes it right after it parks.
+ */
+export async function stepWithWakes(
+  wakes: WakeRequests,
+  queue: Queue,
+  job: Job,
+  step: () => Promise<void>,
+): Promise<void> {
+  const jobId = job.id ?? "";
+  await wakes.take(queue.name, jobId);
+  try {
+    await step();
+  } catch (error) {
+    if (error instanceof DelayedError && (await wakes.take(queue.name, jobId)))
+      await job.promote().catch(() => undefined);
+    throw error;
   }
 }

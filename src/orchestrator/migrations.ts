@@ -39,7 +39,7 @@ export function createMigrations(
 ): Migrations {
   const summary = (planId: string) => planSummary(ctx, planId);
   const wakeDispatcher = (plan: PlanRecord) =>
-    wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
+    wake(ctx.wakes, ctx.queues.plans, planJobId(plan.id, plan.generation));
   const history = (planId: string, event: string, actor: Actor, detail?: string) =>
     ctx.store.appendPlanHistory(planId, {
       at: ctx.clock.now(),
@@ -333,7 +333,8 @@ async function wakeInFlight(ctx: OrchestratorContext, plan: PlanRecord): Promise
     for (const [index, status] of await ctx.servers.inFlight(plan.id, waveIndex)) {
       if (!isInFlight(status)) continue;
       const server = await ctx.servers.getServer(plan.id, index);
-      if (server) await wake(ctx.queues.servers, serverJobId(plan.id, index, server.generation));
+      if (server)
+        await wake(ctx.wakes, ctx.queues.servers, serverJobId(plan.id, index, server.generation));
     }
   }
 }

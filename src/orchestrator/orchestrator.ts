@@ -18,6 +18,7 @@ import {
   payloadOf,
   QUEUES,
   type QueueName,
+  stepWithWakes,
 } from "./jobCatalogue.ts";
 import { LiveForecasts } from "./liveForecast.ts";
 import { createMigrations } from "./migrations.ts";
@@ -116,8 +117,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       },
     };
     const processors: Record<QueueName, (job: Job, token: string | undefined) => Promise<void>> = {
-      plans: (job, token) => processPlanJob(ctx, job, token),
-      servers: (job, token) => processServerJob(ctx, job, token),
+      plans: (job, token) =>
+        stepWithWakes(ctx.wakes, queues.plans, job, () => processPlanJob(ctx, job, token)),
+      servers: (job, token) =>
+        stepWithWakes(ctx.wakes, queues.servers, job, () => processServerJob(ctx, job, token)),
       control: (job) => runControlJob(ctx, job),
     };
     for (const name of Object.keys(QUEUES) as QueueName[]) {
@@ -203,13 +206,21 @@ export function createContext(
     listeners.push(account.client.addCallListener((call) => health.observe(call)));
     accounts.set(name, { ...account, health });
   }
-  const store = openStore(options.redis, options.prefix, options.logger, () => clock.now());
+  // A wake request outlives any step that may still park on what it read before it.
+  const store = openStore(
+    options.redis,
+    options.prefix,
+    options.logger,
+    () => clock.now(),
+    2 * options.settings.lockDurationMs,
+  );
   const ctx: OrchestratorContext = {
     prefix: options.prefix,
     store: store.migrations,
     servers: store.servers,
     ledger: store.ledger,
     tracking: store.tracking,
+    wakes: store.wakes,
     accounts,
     clock,
     realClock: systemClock,

@@ -3,6 +3,7 @@ import { withRetry } from "../smc/retry.ts";
 import { retryOptions } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { enqueueServer } from "./jobCatalogue.ts";
+import { lookSoon } from "./poller.ts";
 import { deleteIgnoringGone } from "./serverEnd.ts";
 import { ServerOutcome } from "./serverOutcome.ts";
 import type { PlanRecord, ServerRecord } from "./store/storeRecords.ts";
@@ -46,11 +47,12 @@ export async function retryServers(
     const jobId = server.keptJob ? server.jobId : undefined;
     if (jobId && server.jobStatus && RESTARTABLE.has(server.jobStatus)) {
       await ctx.ledger.reclaimKept(outcome.slot, jobId);
-      await ctx.tracking.track(plan.spec.account, jobId, {
-        kind: "server",
-        planId: plan.id,
-        index: server.index,
-      });
+      await ctx.tracking.track(
+        plan.spec.account,
+        jobId,
+        { kind: "server", planId: plan.id, index: server.index },
+        lookSoon(ctx, plan),
+      );
       const moved = await outcome.moveTo("running", {
         detail: `retry: restarting job ${jobId}`,
         patch: { ...reset, keptJob: null },

@@ -1,49 +1,50 @@
 import { isEnded } from "../lifecycle/statuses.ts";
+import { nextPollDelay } from "../scheduler/pollSchedule.ts";
 import { withRetry } from "../smc/retry.ts";
 import { type ReplicationJob, UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
 import { retryOptions } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { planJobId, serverJobId, wake } from "./jobCatalogue.ts";
 import { jobStateChange } from "./jobStateChange.ts";
-import type { Watcher } from "./store/jobTracking.ts";
+import type { DueJob } from "./store/jobTracking.ts";
 import type { ServerPatch } from "./store/serverStore.ts";
+import type { ServerRecord } from "./store/storeRecords.ts";
 
 /** The service's largest `JobId.N` list and page. */
 const BATCH = 50;
 
 /**
- * One batch poll of every tracked job of every account: DescribeReplicationJobs with up to 50
- * `JobId.N` per call (each call retried on its own), never a call per job. Each result is stored on
- * its server, and a server job whose job reached a status it acts on is woken at once. Someone
- * else's job that holds a source a server waits for is watched too: once it is gone or finished,
- * the source is freed and the plans are woken, within a poll.
+ * One batch poll of the tracked jobs that are due, of every account: DescribeReplicationJobs with
+ * up to 50 `JobId.N` per call (each call retried on its own), never a call per job. Due jobs of
+ * every plan of the account share the calls, and the last call is filled with the jobs due next.
+ * Each result is stored on its server, a server job whose job reached a status it acts on is woken
+ * at once, and each job is given its next due time (see `nextPollDelay`). Someone else's job that
+ * holds a source a server waits for is asked about at every tick: once it is gone or finished, the
+ * source is freed and the plans are woken, within a poll.
  */
 export async function pollTrackedJobs(
   ctx: OrchestratorContext,
   scheduledAt: number,
 ): Promise<void> {
   for (const [accountName, account] of ctx.accounts) {
-    const tracked = await ctx.tracking.tracked(accountName);
-    const jobIds = await dueJobIds(ctx, accountName, tracked);
+    const due = await ctx.tracking.due(accountName, ctx.realClock.now(), BATCH);
     let calls = 0;
-    for (let start = 0; start < jobIds.length; start += BATCH) {
-      const batch = jobIds.slice(start, start + BATCH);
+    for (let start = 0; start < due.length; start += BATCH) {
+      const batch = due.slice(start, start + BATCH);
       const { items } = await withRetry(
-        () => account.client.describeReplicationJobs({ jobIds: batch, pageSize: BATCH }),
+        () =>
+          account.client.describeReplicationJobs({
+            jobIds: batch.map((job) => job.jobId),
+            pageSize: BATCH,
+          }),
         retryOptions(ctx),
       );
       calls++;
-      await storeBatch(
-        ctx,
-        accountName,
-        batch,
-        tracked,
-        new Map(items.map((job) => [job.jobId, job])),
-      );
+      await storeBatch(ctx, accountName, batch, new Map(items.map((job) => [job.jobId, job])));
     }
     ctx.events.emit("poll:completed", {
       account: accountName,
-      jobs: jobIds.length,
+      jobs: due.length,
       calls,
       lagMs: Math.max(0, ctx.realClock.now() - scheduledAt),
     });
@@ -51,49 +52,18 @@ export async function pollTrackedJobs(
 }
 
 /**
- * The tracked jobs whose plan's `pollInterval` has passed since their last poll, and every
- * blocker. The scheduler ticks at the daemon's `orchestrator.pollInterval`, the floor; a plan may
- * ask for less often.
+ * One batch's results: its servers read in one round trip, written in one, then woken; each job's
+ * next look scheduled in one more.
  */
-async function dueJobIds(
-  ctx: OrchestratorContext,
-  account: string,
-  tracked: ReadonlyMap<string, Watcher>,
-): Promise<string[]> {
-  const now = ctx.realClock.now();
-  const polledAt = await ctx.tracking.polledAt(account);
-  const due = new Set<string>();
-  const planIds = new Set<string>();
-  for (const watcher of tracked.values())
-    if (watcher.kind === "server") planIds.add(watcher.planId);
-  for (const planId of planIds) {
-    const plan = await ctx.store.getPlan(planId);
-    // The plan speaks world time (an emulator may run it faster); the ticks are real time.
-    const interval = ctx.clock.realDelay(plan?.spec.policy.pollIntervalMs ?? 0);
-    // Half a tick of slack, so a plan polling at the daemon's own interval is due on every tick.
-    if (now - (polledAt.get(planId) ?? 0) >= interval - ctx.settings.pollIntervalMs / 2)
-      due.add(planId);
-  }
-  await ctx.tracking.markPolled(account, [...due], now);
-  return [...tracked].flatMap(([jobId, watcher]) =>
-    watcher.kind === "blocker" || due.has(watcher.planId) ? [jobId] : [],
-  );
-}
-
-/** One batch's results: its servers read in one round trip, written in one, then woken. */
 async function storeBatch(
   ctx: OrchestratorContext,
   account: string,
-  jobIds: readonly string[],
-  tracked: ReadonlyMap<string, Watcher>,
+  batch: readonly DueJob[],
   seen: ReadonlyMap<string, ReplicationJob>,
 ): Promise<void> {
-  const refs = jobIds.flatMap((jobId) => {
-    const watcher = tracked.get(jobId);
-    return watcher?.kind === "server"
-      ? [{ jobId, planId: watcher.planId, index: watcher.index }]
-      : [];
-  });
+  const refs = batch.flatMap(({ jobId, watcher }) =>
+    watcher.kind === "server" ? [{ jobId, planId: watcher.planId, index: watcher.index }] : [],
+  );
   const servers = await ctx.servers.getServersAt(refs);
   const untrack: string[] = [];
   const updates: { planId: string; index: number; patch: ServerPatch }[] = [];
@@ -107,9 +77,8 @@ async function storeBatch(
     if (change.wake) wakes.push(serverJobId(ref.planId, ref.index, server.generation));
   });
   let blockersGone = false;
-  for (const jobId of jobIds) {
-    const watcher = tracked.get(jobId);
-    if (watcher?.kind !== "blocker") continue;
+  for (const { jobId, watcher } of batch) {
+    if (watcher.kind !== "blocker") continue;
     const job = seen.get(jobId);
     if (job && UNFINISHED_JOB_STATUSES.has(job.status)) continue;
     await ctx.ledger.releaseExternal(account, watcher.sourceId, jobId);
@@ -118,6 +87,7 @@ async function storeBatch(
   }
   await ctx.tracking.untrack(account, ...untrack);
   await ctx.servers.patchServers(updates);
+  await ctx.tracking.schedule(account, await nextLooks(ctx, account, batch, servers, seen));
   // The running figure follows every poll, not only the reconcile: Ready jobs keep their place.
   const observed = [...seen.values()];
   await ctx.ledger.observeRunning(
@@ -127,12 +97,60 @@ async function storeBatch(
       ...observed
         .filter((job) => job.status !== "Running" && job.status !== "Ready")
         .map((job) => job.jobId),
-      ...jobIds.filter((jobId) => !seen.has(jobId)),
+      ...batch.map(({ jobId }) => jobId).filter((jobId) => !seen.has(jobId)),
     ],
     ctx.realClock.now(),
   );
-  for (const jobId of wakes) await wake(ctx.queues.servers, jobId);
+  for (const jobId of wakes) await wake(ctx.wakes, ctx.queues.servers, jobId);
   if (blockersGone) await wakePlans(ctx, account);
+}
+
+/**
+ * When each job of the batch is next due, real epoch ms: a blocker at the next tick; a server's
+ * job by its plan's poll interval and its expected finish (world time, turned into real time), and
+ * never later than the sweep interval.
+ */
+async function nextLooks(
+  ctx: OrchestratorContext,
+  account: string,
+  batch: readonly DueJob[],
+  servers: readonly (ServerRecord | undefined)[],
+  seen: ReadonlyMap<string, ReplicationJob>,
+): Promise<{ jobId: string; dueAt: number }[]> {
+  const realNow = ctx.realClock.now();
+  const worldNow = ctx.clock.now();
+  const sweepAt = realNow + ctx.settings.sweepIntervalMs;
+  const bytesPerSecond = ctx.accounts.get(account)?.throughputBytesPerSecond;
+  const intervals = new Map<string, number>();
+  const looks: { jobId: string; dueAt: number }[] = [];
+  let position = 0;
+  for (const { jobId, watcher } of batch) {
+    if (watcher.kind === "blocker") {
+      looks.push({ jobId, dueAt: realNow + ctx.settings.pollIntervalMs });
+      continue;
+    }
+    const server = servers[position++];
+    let interval = intervals.get(watcher.planId);
+    if (interval === undefined) {
+      const plan = await ctx.store.getPlan(watcher.planId);
+      interval = plan?.spec.policy.pollIntervalMs ?? ctx.settings.pollIntervalMs;
+      intervals.set(watcher.planId, interval);
+    }
+    const job = seen.get(jobId);
+    const startedAt = server?.startedAt ?? Date.parse(job?.startTime ?? "");
+    const run =
+      job && server && Number.isFinite(startedAt)
+        ? { startedAt, progress: job.progress, sizeBytes: server.sizeBytes }
+        : undefined;
+    const delay = nextPollDelay(
+      { status: job?.status, ...(run ? { run } : {}) },
+      worldNow,
+      interval,
+      bytesPerSecond,
+    );
+    looks.push({ jobId, dueAt: Math.min(sweepAt, realNow + ctx.clock.realDelay(delay)) });
+  }
+  return looks;
 }
 
 /** Wakes the dispatcher of every plan of the account that has not ended. */
@@ -140,6 +158,25 @@ async function wakePlans(ctx: OrchestratorContext, account: string): Promise<voi
   for (const planId of await ctx.store.planIds()) {
     const plan = await ctx.store.getPlan(planId);
     if (!plan || plan.spec.account !== account || isEnded("plan", plan.status)) continue;
-    await wake(ctx.queues.plans, planJobId(plan.id, plan.generation));
+    await wake(ctx.wakes, ctx.queues.plans, planJobId(plan.id, plan.generation));
   }
+}
+
+/**
+ * Real time of a look soon, one of the plan's poll intervals from now: after a create or a
+ * restart, when the job's next change comes soon.
+ */
+export function lookSoon(
+  ctx: OrchestratorContext,
+  plan: { spec: { policy: { pollIntervalMs: number } } },
+): number {
+  return ctx.realClock.now() + ctx.clock.realDelay(plan.spec.policy.pollIntervalMs);
+}
+
+/**
+ * Real time by which a job re-tracked at a step's wake is looked at anyway (the sweep): re-tracking
+ * never moves a look that is due earlier.
+ */
+export function lookBySweep(ctx: OrchestratorContext): number {
+  return ctx.realClock.now() + ctx.settings.sweepIntervalMs;
 }

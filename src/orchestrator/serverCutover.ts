@@ -5,6 +5,7 @@ import type { AccountRuntime, OrchestratorContext } from "./context.ts";
 import { park } from "./jobCatalogue.ts";
 import { endGone, restartOrFail } from "./jobRecovery.ts";
 import { JOB_GONE } from "./jobStateChange.ts";
+import { lookBySweep } from "./poller.ts";
 import { endServer, failServer } from "./serverEnd.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
 import { cutoverOf, recordSyncs } from "./serverSync.ts";
@@ -34,11 +35,12 @@ export async function watchCutover(
       { code: "Orchestrator.NoJob", message: "the server is cutting over but has no job id" },
       account,
     );
-  await ctx.tracking.track(outcome.account, jobId, {
-    kind: "server",
-    planId: outcome.plan.id,
-    index: outcome.server.index,
-  });
+  await ctx.tracking.track(
+    outcome.account,
+    jobId,
+    { kind: "server", planId: outcome.plan.id, index: outcome.server.index },
+    lookBySweep(ctx),
+  );
   switch (outcome.server.jobStatus) {
     case "Finished":
       return endCutOver(outcome, account);

@@ -4,6 +4,7 @@ import { withRetry } from "../smc/retry.ts";
 import { type ReplicationJobStatus, UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
 import { retryOptions } from "./callRetry.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
+import { lookSoon } from "./poller.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
 import type { PendingEnd } from "./store/storeRecords.ts";
 
@@ -153,11 +154,12 @@ export async function recordJob(
   const { plan } = outcome;
   // Tracked before confirmed: a reconcile in between then counts the job as ours, never as a
   // stranger's that would hold the slot twice.
-  await ctx.tracking.track(outcome.account, jobId, {
-    kind: "server",
-    planId: plan.id,
-    index: outcome.server.index,
-  });
+  await ctx.tracking.track(
+    outcome.account,
+    jobId,
+    { kind: "server", planId: plan.id, index: outcome.server.index },
+    lookSoon(ctx, plan),
+  );
   await ctx.ledger.confirm(outcome.slot, jobId, ctx.realClock.now());
   await outcome.update({
     jobId,

@@ -149,10 +149,12 @@ async function waitForBlocker(
     blocking.jobId,
   );
   if (holder.kind === "external") {
-    await ctx.tracking.track(outcome.account, holder.jobId, {
-      kind: "blocker",
-      sourceId: blocking.sourceId,
-    });
+    await ctx.tracking.track(
+      outcome.account,
+      holder.jobId,
+      { kind: "blocker", sourceId: blocking.sourceId },
+      ctx.realClock.now(),
+    );
   }
   await retryRequeue(
     outcome,

@@ -127,7 +127,11 @@ export class ServerOutcome {
 
   /** The step has nothing more to do for this server: wake the plan, which may now move on. */
   async wakeDispatcher(): Promise<void> {
-    await wake(this.#ctx.queues.plans, planJobId(this.plan.id, this.plan.generation));
+    await wake(
+      this.#ctx.wakes,
+      this.#ctx.queues.plans,
+      planJobId(this.plan.id, this.plan.generation),
+    );
   }
 }
 

@@ -1,9 +1,10 @@
 import type { Job } from "bullmq";
 import { ends, waits } from "../lifecycle/reasons.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
-import { park } from "./jobCatalogue.ts";
+import { fallbackWakeMs, park } from "./jobCatalogue.ts";
 import { endGone, restartOrFail, startIgnoringRepeat } from "./jobRecovery.ts";
 import { JOB_GONE } from "./jobStateChange.ts";
+import { lookBySweep } from "./poller.ts";
 import { endCutOver } from "./serverCutover.ts";
 import { endServer, failServer } from "./serverEnd.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
@@ -12,7 +13,8 @@ import { enterSync } from "./serverSync.ts";
 /**
  * Starts the server's job if it has not been started, then acts on the status the batch poller
  * last stored: finish, restart, fail, clean up after a cancel, or park until the poller wakes it.
- * The fallback wake after two poll intervals covers a promote that raced with this job being active.
+ * A wake that comes while this step runs is kept (see `stepWithWakes`); the long fallback covers
+ * only a daemon killed between storing a status and waking the step.
  */
 export async function watchJob(
   ctx: OrchestratorContext,
@@ -35,7 +37,7 @@ export async function watchJob(
     await outcome.moveTo("stopping", { detail: "plan cancelled with --stop-running" });
     return;
   }
-  const waitMs = 2 * ctx.settings.pollIntervalMs;
+  const waitMs = fallbackWakeMs(ctx.settings);
 
   if (!outcome.server.startRequested) {
     // A job created but never started when the plan was cancelled: nothing new starts after a cancel.
@@ -75,11 +77,12 @@ export async function watchJob(
 
   // Whatever happened to the tracking (a race, a hand-edited Redis), a waiting server's job is
   // watched again at its next wake: a job nobody polls would leave the server running forever.
-  await ctx.tracking.track(outcome.account, jobId, {
-    kind: "server",
-    planId: plan.id,
-    index: outcome.server.index,
-  });
+  await ctx.tracking.track(
+    outcome.account,
+    jobId,
+    { kind: "server", planId: plan.id, index: outcome.server.index },
+    lookBySweep(ctx),
+  );
   const incremental = outcome.settings?.runOnce === false;
   switch (outcome.server.jobStatus) {
     case "Finished":

@@ -7,6 +7,7 @@ import type { AccountRuntime, OrchestratorContext } from "./context.ts";
 import { park } from "./jobCatalogue.ts";
 import { endGone, restartOrFail } from "./jobRecovery.ts";
 import { JOB_GONE } from "./jobStateChange.ts";
+import { lookBySweep } from "./poller.ts";
 import { endServer, failServer } from "./serverEnd.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
 
@@ -76,11 +77,12 @@ export async function watchSync(
     await outcome.moveTo("stopping", { detail: "plan cancelled with --stop-running" });
     return;
   }
-  await ctx.tracking.track(outcome.account, jobId, {
-    kind: "server",
-    planId: plan.id,
-    index: outcome.server.index,
-  });
+  await ctx.tracking.track(
+    outcome.account,
+    jobId,
+    { kind: "server", planId: plan.id, index: outcome.server.index },
+    lookBySweep(ctx),
+  );
   const waitMs = 2 * ctx.settings.pollIntervalMs;
   switch (outcome.server.jobStatus) {
     case "InError":

@@ -50,6 +50,7 @@ describe("loadConfig", () => {
       },
       orchestrator: {
         pollIntervalMs: 30_000,
+        sweepIntervalMs: 300_000,
         reconcileIntervalMs: 300_000,
         concurrency: 20,
         drainTimeoutMs: 30_000,
@@ -92,6 +93,7 @@ describe("loadConfig", () => {
     );
     expect(config.orchestrator).toMatchObject({
       pollIntervalMs: 5000,
+      sweepIntervalMs: 50_000,
       reconcileIntervalMs: 90_000,
       drainTimeoutMs: 250,
     });

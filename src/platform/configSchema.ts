@@ -70,6 +70,8 @@ const ACCOUNT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 const orchestrator = z.strictObject({
   pollInterval: duration.default("30s"),
+  /** Absent: ten poll intervals. */
+  sweepInterval: duration.optional(),
   reconcileInterval: duration.default("5m"),
   concurrency: int(1, 1000).default(20),
   drainTimeout: duration.default("30s"),
@@ -135,8 +137,16 @@ interface AccountConfig {
 }
 
 interface OrchestratorConfig {
-  /** Batch `DescribeReplicationJobs` poll, milliseconds. @default 30_000 */
+  /**
+   * How often the poller ticks, milliseconds: each tick asks (batched, 50 jobs a call) about the
+   * tracked jobs that are due, near their predicted finish or soon after a change. @default 30_000
+   */
   pollIntervalMs: number;
+  /**
+   * The longest a tracked job goes unasked about, milliseconds: notices InError, Stopped and jobs
+   * deleted outside smc-waves whatever their predicted finish. @default 10 × pollIntervalMs
+   */
+  sweepIntervalMs: number;
   /** Reconcile against the account's job list, milliseconds. @default 300_000 */
   reconcileIntervalMs: number;
   /** BullMQ jobs processed at once per daemon (short steps, not remote jobs). @default 20 */
@@ -247,6 +257,8 @@ export function compileConfig(
     accounts,
     orchestrator: {
       pollIntervalMs: ms(o.pollInterval),
+      sweepIntervalMs:
+        o.sweepInterval === undefined ? 10 * ms(o.pollInterval) : ms(o.sweepInterval),
       reconcileIntervalMs: ms(o.reconcileInterval),
       concurrency: o.concurrency,
       drainTimeoutMs: ms(o.drainTimeout),

@@ -17,6 +17,7 @@ import { isolatedRedis } from "./redisPrefix.ts";
 /** Fast real-time settings: 100 ms polls, quick backoff, short locks so crashes recover in seconds. */
 export const FAST_SETTINGS: OrchestratorSettings = {
   pollIntervalMs: 100,
+  sweepIntervalMs: 1_000,
   reconcileIntervalMs: 2_000,
   concurrency: 20,
   lockDurationMs: 4_000,

@@ -5,6 +5,7 @@ import { MigrationStore } from "./migrationStore.ts";
 import { QuotaLedger } from "./quotaLedger.ts";
 import { redisKeys } from "./redisKeys.ts";
 import { ServerStore } from "./serverStore.ts";
+import { WakeRequests } from "./wakeRequests.ts";
 
 /**
  * The orchestrator's one store: every Redis key it owns, behind three faces. Nothing outside this
@@ -17,8 +18,10 @@ export interface Store {
   servers: ServerStore;
   /** Quota slots, running slots, source locks and quota claims: atomic across daemons. */
   ledger: QuotaLedger;
-  /** The jobs the poller watches. */
+  /** The jobs the poller watches, and when each is next due. */
   tracking: JobTracking;
+  /** Wakes left for steps that were running when the wake came. */
+  wakes: WakeRequests;
 }
 
 export function openStore(
@@ -26,6 +29,8 @@ export function openStore(
   prefix: string,
   logger: Logger,
   worldNow: () => number,
+  /** Real ms a wake request is kept for a step that has not parked yet. */
+  wakeRequestTtlMs = 600_000,
 ): Store {
   const keys = redisKeys(prefix);
   const storeLogger = logger.child({ component: "store" });
@@ -34,5 +39,6 @@ export function openStore(
     servers: new ServerStore(redis, keys, storeLogger, worldNow),
     ledger: new QuotaLedger(redis, keys),
     tracking: new JobTracking(redis, keys),
+    wakes: new WakeRequests(redis, keys, wakeRequestTtlMs),
   };
 }

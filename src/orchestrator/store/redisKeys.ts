@@ -44,8 +44,16 @@ export function redisKeys(prefix: string) {
     jobRates: (account: string) => `${root}:acct:${account}:job-rates`,
     /** HASH plan id → JSON { wants, at }: each plan's latest claim on the quota, for fair shares. */
     demand: (account: string) => `${root}:acct:${account}:demand`,
-    /** HASH plan id → epoch ms its jobs were last polled (plans may poll less often than the daemon). */
-    polledAt: (account: string) => `${root}:acct:${account}:polled-at`,
+    /**
+     * ZSET tracked job id → real epoch ms the poller next asks about it: soon after a start or a
+     * change, near its predicted finish, and at least once per sweep interval. Kept beside `tracked`.
+     */
+    pollDue: (account: string) => `${root}:acct:${account}:poll-due`,
+    /**
+     * STRING per BullMQ step job: a wake that found the step active (not parked). The step reads
+     * and clears it right after it parks, so a change stored while it ran is never lost.
+     */
+    wakeRequest: (queue: string, jobId: string) => `${root}:wake:${queue}:${jobId}`,
     /**
      * HASH job id → who watches it: `planId|index` for a server's own job, `x|sourceId` for someone
      * else's job that holds a source a server waits for (polled so the wait ends within a poll).
