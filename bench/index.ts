@@ -10,6 +10,7 @@ const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: "forecast error", load: () => import("./forecastError.ts") },
   { name: "timeline and live ETA reads", load: () => import("./timelineReads.ts") },
   { name: "scale", load: () => import("./scale.ts") },
+  { name: "production ratio", load: () => import("./productionRatio.ts") },
 ];
 
 /** `npm run bench -- makespan` runs only the benchmarks whose name contains a given word. */
