@@ -144,3 +144,30 @@ export function idleSlotMsWhilePending(
   const length = spans.reduce((sum, span) => sum + Math.max(0, span.to - span.from), 0);
   return length * quota * (1 - slotUtilisation(jobs, quota, spans));
 }
+
+/**
+ * The makespan of each wave if its jobs ran in the order they were created with no overhead at all
+ * (each starts the instant a slot frees, and frees it the instant it finishes), summed: what the
+ * order alone allows, so the rest of a ratio is the orchestrator's overhead.
+ */
+export function orderOnlyMakespanMs(jobs: readonly TimedJob[], waves: number, slots: number) {
+  let total = 0;
+  for (let wave = 0; wave < waves; wave++) {
+    const ordered = jobs
+      .filter((job) => job.wave === wave)
+      .sort((a, b) => a.createdAt - b.createdAt);
+    const freeAt = Array.from({ length: slots }, () => 0);
+    let end = 0;
+    for (const job of ordered) {
+      // The slot that frees first takes the next job.
+      let earliest = 0;
+      for (let slot = 1; slot < slots; slot++)
+        if ((freeAt[slot] ?? 0) < (freeAt[earliest] ?? 0)) earliest = slot;
+      const finish = (freeAt[earliest] ?? 0) + job.runDurationMs;
+      freeAt[earliest] = finish;
+      end = Math.max(end, finish);
+    }
+    total += end;
+  }
+  return total;
+}

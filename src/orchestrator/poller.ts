@@ -6,7 +6,7 @@ import { retryOptions } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { planJobId, serverJobId, wake } from "./jobCatalogue.ts";
 import { jobStateChange } from "./jobStateChange.ts";
-import type { DueJob } from "./store/jobTracking.ts";
+import type { DueJob, Watcher } from "./store/jobTracking.ts";
 import type { ServerPatch } from "./store/serverStore.ts";
 import type { ServerRecord } from "./store/storeRecords.ts";
 
@@ -103,6 +103,36 @@ async function storeBatch(
   );
   for (const jobId of wakes) await wake(ctx.wakes, ctx.queues.servers, jobId);
   if (blockersGone) await wakePlans(ctx, account);
+}
+
+/**
+ * The reconcile's listing of every job of the account is a sweep that costs no call: a tracked
+ * job it shows as the poller last stored it is next due as if just polled; one it shows otherwise,
+ * or does not show (deleted, or skipped by a page boundary moving), is due now, for a poll by id
+ * to confirm. Nothing is written on the servers: a poll may have come since the listing.
+ */
+export async function sweepFromListing(
+  ctx: OrchestratorContext,
+  account: string,
+  listed: readonly ReplicationJob[],
+  tracked: ReadonlyMap<string, Watcher>,
+): Promise<void> {
+  const seen = new Map(listed.map((job) => [job.jobId, job]));
+  const batch: DueJob[] = [];
+  const refs: { planId: string; index: number }[] = [];
+  for (const [jobId, watcher] of tracked) {
+    if (watcher.kind !== "server") continue;
+    batch.push({ jobId, watcher });
+    refs.push({ planId: watcher.planId, index: watcher.index });
+  }
+  const servers = await ctx.servers.getServersAt(refs);
+  const looks = await nextLooks(ctx, account, batch, servers, seen);
+  const now = ctx.realClock.now();
+  looks.forEach((look, position) => {
+    const job = seen.get(look.jobId);
+    if (!job || job.status !== servers[position]?.jobStatus) look.dueAt = now;
+  });
+  await ctx.tracking.schedule(account, looks);
 }
 
 /**

@@ -3,6 +3,7 @@ import { UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
 import { eachPageRetried } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
 import { enqueuePlan, ownerOfJobName, planJobId } from "./jobCatalogue.ts";
+import { sweepFromListing } from "./poller.ts";
 import type { ListedJob } from "./store/quotaLedger.ts";
 
 /**
@@ -10,7 +11,7 @@ import type { ListedJob } from "./store/quotaLedger.ts";
  * a quota slot; sources with someone else's unfinished job are locked; slots and locks of jobs that
  * are gone are freed. A job is ours when we track it or gave it its name (a crash can come between
  * the create and the tracking; the server job adopts it by name when it runs again). Each page of
- * the listing is retried on its own.
+ * the listing is retried on its own. The listing is also the poller's sweep of the jobs it tracks.
  */
 export async function reconcileAccounts(ctx: OrchestratorContext): Promise<void> {
   const knownPlans = new Set(await ctx.store.planIds());
@@ -33,6 +34,7 @@ export async function reconcileAccounts(ctx: OrchestratorContext): Promise<void>
       };
     });
     await ctx.ledger.reconcile(accountName, listed, listedAt);
+    await sweepFromListing(ctx, accountName, jobs, tracked);
     ctx.events.emit("reconcile:completed", {
       account: accountName,
       jobs: listed.length,

@@ -15,10 +15,13 @@ describe("nextPollDelay", () => {
     expect(nextPollDelay({ status: "Running" }, now, POLL)).toBe(POLL);
   });
 
-  it("looks one interval before a far finish, then just after it", () => {
-    // Half-way after an hour: an hour left.
+  it("looks half-way while the size leads the prediction, then just after the finish", () => {
+    // Just started, 100 GiB: about 68 minutes by its size; looked at again half-way.
+    const early = { startedAt: now, progress: 0, sizeBytes: 100 * GIB };
+    expect(nextPollDelay({ status: "Running", run: early }, now, POLL)).toBe(2048_000);
+    // Half-way after an hour: an hour left, by its own rate.
     const run = { startedAt: now - 60 * MINUTE, progress: 50, sizeBytes: 100 * GIB };
-    expect(nextPollDelay({ status: "Running", run }, now, POLL)).toBe(60 * MINUTE - POLL);
+    expect(nextPollDelay({ status: "Running", run }, now, POLL)).toBe(60 * MINUTE + POLL / 10);
     // 99 % after 99 minutes: one minute left, within two intervals: looked at just after it.
     const near = { startedAt: now - 99 * MINUTE, progress: 99, sizeBytes: 100 * GIB };
     const delay = nextPollDelay({ status: "Running", run: near }, now, POLL);

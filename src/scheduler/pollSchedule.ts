@@ -28,10 +28,11 @@ export function expectedFinish(run: RunningJob, now: number, bytesPerSecond?: nu
 
 /**
  * World ms from `now` until the poller should next ask about a job: one poll interval after a
- * start, a change or any status but Running (the next change comes soon, or is someone's to make);
- * for a Running job, one interval before its expected finish (to refine the prediction), then just
- * after it, then every interval until it is over. The caller caps it with the sweep interval, so a
- * prediction that is wrong never hides a finish for long.
+ * start, a change or any status but Running (the next change comes soon, or is someone's to make).
+ * A Running job whose prediction still leans on its size is looked at again half-way to its
+ * expected finish (its own rate is known by then); one whose rate is known, just after its
+ * expected finish; one past it, every interval until it is over. The caller caps it with the
+ * sweep interval, so a prediction that is wrong never hides a finish for long.
  */
 export function nextPollDelay(
   job: PolledJob,
@@ -41,7 +42,7 @@ export function nextPollDelay(
 ): number {
   if (job.status !== "Running" || !job.run) return pollIntervalMs;
   const remaining = expectedFinish(job.run, now, bytesPerSecond) - now;
-  if (remaining > 2 * pollIntervalMs) return remaining - pollIntervalMs;
-  if (remaining > 0) return remaining + AFTER_FINISH_SHARE * pollIntervalMs;
-  return pollIntervalMs;
+  if (remaining <= 0) return pollIntervalMs;
+  if (job.run.progress < RATE_TRUSTED_FROM && remaining > 2 * pollIntervalMs) return remaining / 2;
+  return remaining + AFTER_FINISH_SHARE * pollIntervalMs;
 }
