@@ -6,7 +6,7 @@ import { windowState } from "../scheduler/waveWindow.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
 import { admit } from "./admission.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { park, payloadOf } from "./jobCatalogue.ts";
+import { fallbackWakeMs, park, payloadOf } from "./jobCatalogue.ts";
 import { endPlan, endWave, haltPlan, settleCancel } from "./planEnd.ts";
 import { auditServerJobs } from "./serverJobAudit.ts";
 import type { PlanRecord } from "./store/storeRecords.ts";
@@ -138,9 +138,13 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
     (await admit(ctx, plan, waveIndex, counts.pending, window?.closesAt)) ??
     cutoverHold(plan, waveIndex, counts, now);
   await setWaveWaiting(ctx, plan, waveIndex, held && { ...held, since: now });
+  // Nothing pending: only a server put back (which wakes the plan) or one ending (which wakes it
+  // too) changes the wave. With servers pending, a slot another plan frees or a source another
+  // plan's server releases wakes nobody, so the plan looks again soon.
+  const idleMs = counts.pending === 0 && !held ? fallbackWakeMs(ctx.settings) : fallbackMs;
   const parkMs = window?.open
-    ? Math.min(fallbackMs, ctx.clock.realDelay(window.closesAt - now))
-    : fallbackMs;
+    ? Math.min(idleMs, ctx.clock.realDelay(window.closesAt - now))
+    : idleMs;
   return { parkMs };
 }
 

@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import { ends } from "../lifecycle/reasons.ts";
 import { classify, isSmcError } from "../smc/errors.ts";
 import type { AccountRuntime, OrchestratorContext } from "./context.ts";
-import { park } from "./jobCatalogue.ts";
+import { fallbackWakeMs, park } from "./jobCatalogue.ts";
 import { failServer } from "./serverEnd.ts";
 import type { ServerOutcome } from "./serverOutcome.ts";
 
@@ -76,7 +76,8 @@ export async function restartOrFail(
     jobId,
     errorCode,
   });
-  return park(job, token, 2 * ctx.settings.pollIntervalMs);
+  // The poller wakes it at the job's next status worth acting on.
+  return park(job, token, fallbackWakeMs(ctx.settings));
 }
 
 /**
