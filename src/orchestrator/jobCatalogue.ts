@@ -174,7 +174,7 @@ export function clientToken(
 
 /**
  * How long a step parked until the poller stores a change waits when no wake comes, real ms. Wakes
- * are not lost to a step that was running (see `stepWithWakes`), so this only covers a daemon
+ * are not lost to a step that was running (see `promoteWoken`), so this only covers a daemon
  * killed between storing a status and waking the step: two sweeps, the most a change can wait.
  */
 export function fallbackWakeMs(settings: OrchestratorSettings): number {
@@ -191,8 +191,8 @@ export async function park(job: Job, token: string | undefined, delayMs: number)
 }
 
 /**
- * Wakes a step job now: promotes it if parked. The request is left first, so a step that is
- * running now (and may park on what it read before) promotes itself once it has parked.
+ * Wakes a step job now: promotes it if parked. The request is written first, so a step that is
+ * running now (and may park on what it read before) is promoted at the poller's next tick.
  */
 export async function wake(wakes: WakeRequests, queue: Queue, jobId: string): Promise<void> {
   await wakes.request(queue.name, jobId);
@@ -201,13 +201,13 @@ export async function wake(wakes: WakeRequests, queue: Queue, jobId: string): Pr
   try {
     await job.promote();
   } catch {
-    // Not delayed (active, waiting or done): it will read the new state on its own.
+    // Not delayed (active, waiting or done): it reads the new state when it runs next.
   }
 }
 
 /**
- * Runs one step of a step job, so that no wake is lost: requests older than the step are cleared
- * (it reads what they announced), and one that came while it ran promotes it right after it parks.
+ * Runs one step of a step job after clearing its wake request: what a request announced was
+ * written before, so the step reads it. A request that comes while it runs stays for the poller.
  */
 export async function stepWithWakes(
   wakes: WakeRequests,
@@ -215,13 +215,27 @@ export async function stepWithWakes(
   job: Job,
   step: () => Promise<void>,
 ): Promise<void> {
-  const jobId = job.id ?? "";
-  await wakes.take(queue.name, jobId);
-  try {
-    await step();
-  } catch (error) {
-    if (error instanceof DelayedError && (await wakes.take(queue.name, jobId)))
-      await job.promote().catch(() => undefined);
-    throw error;
+  await wakes.clear(queue.name, job.id ?? "");
+  await step();
+}
+
+/**
+ * Promotes the steps woken while they ran, now that they have parked; forgets requests whose step
+ * is waiting (it reads the new state when it runs), done or gone. A step still running keeps its
+ * request for the next tick. Promoting from here, not from the step itself, never hands a job to
+ * another worker while BullMQ is still finishing the step that parked it.
+ */
+export async function promoteWoken(
+  wakes: WakeRequests,
+  queues: Readonly<Record<string, Queue>>,
+): Promise<void> {
+  for (const request of await wakes.pending()) {
+    const queue = Object.values(queues).find((candidate) => candidate.name === request.queue);
+    const job = queue ? await queue.getJob(request.jobId) : undefined;
+    const state = job ? await job.getState() : "unknown";
+    if (state === "active") continue;
+    // Cleared before the promote: a request made after it (the step ran again) stays.
+    await wakes.clear(request.queue, request.jobId);
+    if (state === "delayed") await job?.promote().catch(() => undefined);
   }
 }

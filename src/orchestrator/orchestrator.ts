@@ -206,14 +206,7 @@ export function createContext(
     listeners.push(account.client.addCallListener((call) => health.observe(call)));
     accounts.set(name, { ...account, health });
   }
-  // A wake request outlives any step that may still park on what it read before it.
-  const store = openStore(
-    options.redis,
-    options.prefix,
-    options.logger,
-    () => clock.now(),
-    2 * options.settings.lockDurationMs,
-  );
+  const store = openStore(options.redis, options.prefix, options.logger, () => clock.now());
   const ctx: OrchestratorContext = {
     prefix: options.prefix,
     store: store.migrations,

@@ -4,7 +4,7 @@ import { withRetry } from "../smc/retry.ts";
 import { type ReplicationJob, UNFINISHED_JOB_STATUSES } from "../smc/types.ts";
 import { retryOptions } from "./callRetry.ts";
 import type { OrchestratorContext } from "./context.ts";
-import { planJobId, serverJobId, wake } from "./jobCatalogue.ts";
+import { planJobId, promoteWoken, serverJobId, wake } from "./jobCatalogue.ts";
 import { jobStateChange } from "./jobStateChange.ts";
 import type { DueJob, Watcher } from "./store/jobTracking.ts";
 import type { ServerPatch } from "./store/serverStore.ts";
@@ -20,12 +20,14 @@ const BATCH = 50;
  * Each result is stored on its server, a server job whose job reached a status it acts on is woken
  * at once, and each job is given its next due time (see `nextPollDelay`). Someone else's job that
  * holds a source a server waits for is asked about at every tick: once it is gone or finished, the
- * source is freed and the plans are woken, within a poll.
+ * source is freed and the plans are woken, within a poll. Steps woken while they ran are promoted
+ * first, now that they have parked.
  */
 export async function pollTrackedJobs(
   ctx: OrchestratorContext,
   scheduledAt: number,
 ): Promise<void> {
+  await promoteWoken(ctx.wakes, ctx.queues);
   for (const [accountName, account] of ctx.accounts) {
     const due = await ctx.tracking.due(accountName, ctx.realClock.now(), BATCH);
     let calls = 0;
@@ -193,14 +195,15 @@ async function wakePlans(ctx: OrchestratorContext, account: string): Promise<voi
 }
 
 /**
- * Real time of a look soon, one of the plan's poll intervals from now: after a create or a
- * restart, when the job's next change comes soon.
+ * Real time of a look soon after a create (the step starts the job at once) or a kept job's
+ * restart: two of the plan's poll intervals, time for the job to show it runs, and a window in
+ * which another look's call (filled with the jobs due next) usually takes it for free.
  */
 export function lookSoon(
   ctx: OrchestratorContext,
   plan: { spec: { policy: { pollIntervalMs: number } } },
 ): number {
-  return ctx.realClock.now() + ctx.clock.realDelay(plan.spec.policy.pollIntervalMs);
+  return ctx.realClock.now() + ctx.clock.realDelay(2 * plan.spec.policy.pollIntervalMs);
 }
 
 /**

@@ -13,7 +13,7 @@ import { enterSync } from "./serverSync.ts";
 /**
  * Starts the server's job if it has not been started, then acts on the status the batch poller
  * last stored: finish, restart, fail, clean up after a cancel, or park until the poller wakes it.
- * A wake that comes while this step runs is kept (see `stepWithWakes`); the long fallback covers
+ * A wake that comes while this step runs is kept (see `promoteWoken`); the long fallback covers
  * only a daemon killed between storing a status and waking the step.
  */
 export async function watchJob(

@@ -29,8 +29,6 @@ export function openStore(
   prefix: string,
   logger: Logger,
   worldNow: () => number,
-  /** Real ms a wake request is kept for a step that has not parked yet. */
-  wakeRequestTtlMs = 600_000,
 ): Store {
   const keys = redisKeys(prefix);
   const storeLogger = logger.child({ component: "store" });
@@ -39,6 +37,6 @@ export function openStore(
     servers: new ServerStore(redis, keys, storeLogger, worldNow),
     ledger: new QuotaLedger(redis, keys),
     tracking: new JobTracking(redis, keys),
-    wakes: new WakeRequests(redis, keys, wakeRequestTtlMs),
+    wakes: new WakeRequests(redis, keys),
   };
 }

@@ -50,10 +50,10 @@ export function redisKeys(prefix: string) {
      */
     pollDue: (account: string) => `${root}:acct:${account}:poll-due`,
     /**
-     * STRING per BullMQ step job: a wake that found the step active (not parked). The step reads
-     * and clears it right after it parks, so a change stored while it ran is never lost.
+     * SET of `queue|jobId`: step jobs woken since they last started. A step clears its own as it
+     * starts; the poller's tick promotes those still asked for once they have parked.
      */
-    wakeRequest: (queue: string, jobId: string) => `${root}:wake:${queue}:${jobId}`,
+    wakeRequests: `${root}:wake-requests`,
     /**
      * HASH job id → who watches it: `planId|index` for a server's own job, `x|sourceId` for someone
      * else's job that holds a source a server waits for (polled so the wait ends within a poll).
