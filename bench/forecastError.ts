@@ -69,6 +69,7 @@ export async function run(): Promise<void> {
     accounts,
     settings: {
       pollIntervalMs: pollMs,
+      sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 50,
       lockDurationMs: 60_000,
