@@ -82,6 +82,7 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
     accounts,
     settings: {
       pollIntervalMs: pollMs,
+      sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
       lockDurationMs: 60_000,

@@ -47,6 +47,7 @@ async function measure(redisUrl: string, servers: number): Promise<void> {
     accounts,
     settings: {
       pollIntervalMs: 30_000,
+      sweepIntervalMs: 300_000,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
       lockDurationMs: 60_000,
