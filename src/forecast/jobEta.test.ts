@@ -34,7 +34,14 @@ describe("predictFinish", () => {
     expect(finish).toBeGreaterThan(hour);
   });
 
+  it("judges a job near its end by its own rate alone", () => {
+    // 99 % after ten hours at a tenth of the configured throughput: about 10.1 hours in all.
+    const finish = predictFinish({ ...job, progress: 99 }, 10 * hour, MiB);
+    expect(finish).toBeGreaterThan(10.05 * hour);
+  });
+
   it("never predicts a finish in the past", () => {
-    expect(predictFinish({ ...job, progress: 99 }, 5 * hour, 1000 * MiB)).toBe(5 * hour);
+    // No progress yet, and longer than its size says already: due now, not an hour ago.
+    expect(predictFinish({ ...job, progress: 0 }, 5 * hour, MiB)).toBe(5 * hour);
   });
 });

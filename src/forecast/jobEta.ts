@@ -44,6 +44,7 @@ export function predictFinish(
   const progress = Math.min(100, Math.max(0, job.progress));
   if (progress <= 0 || elapsed === 0) return Math.max(now, job.startedAt + prior);
   const observed = (elapsed * 100) / progress;
-  const trust = progress / (progress + PROGRESS_HALF_TRUST);
+  // The prior's weight fades with the work left, so near its end a job is judged by itself alone.
+  const trust = progress / (progress + (PROGRESS_HALF_TRUST * (100 - progress)) / 100);
   return Math.max(now, job.startedAt + trust * observed + (1 - trust) * prior);
 }
