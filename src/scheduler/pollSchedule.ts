@@ -9,9 +9,9 @@ export interface PolledJob {
 }
 
 /**
- * From this `Progress` on, the job's own rate alone says when it ends: `predictFinish` keeps a
- * tenth of its weight on the size-based prior even at 99 %, so its error near the end does not
- * shrink, and a look aimed at it would miss the finish by that much.
+ * From this `Progress` on, the job's own rate alone says when it ends: `predictFinish` still gives
+ * the size-based prior about a tenth of its weight at half-way (fading only toward the end), and a
+ * look aimed at that blend would miss the finish by the prior's error.
  */
 const RATE_TRUSTED_FROM = 50;
 
