@@ -3,7 +3,10 @@ import type { PlanForecast } from "../forecast/forecastModel.ts";
 import { MigrationEvents } from "../platform/events.ts";
 import { LiveForecasts } from "./liveForecast.ts";
 
-/** A forecast whose asOf counts the computations, from a clock the test moves. */
+/**
+ * A forecast whose asOf counts the computations, from a clock the test moves. Its end is 60 s
+ * after the clock at the time it was computed.
+ */
 function world() {
   let now = 0;
   let computed = 0;
@@ -13,13 +16,15 @@ function world() {
   const forecasts = new LiveForecasts({
     events,
     now: () => now,
+    isPast: (forecast) => Date.parse(forecast.finish.p50) < now,
     maxAgeMs: 30_000,
     minAgeMs: 2_000,
     async forecast(planId) {
       computed += 1;
       const n = computed;
+      const end = new Date(now + 60_000).toISOString();
       await gate;
-      return { planId, asOf: String(n) } as unknown as PlanForecast;
+      return { planId, asOf: String(n), finish: { p50: end, p90: end } } as unknown as PlanForecast;
     },
   });
   return {
@@ -41,14 +46,26 @@ function world() {
 const asOf = (forecast: PlanForecast | undefined) => forecast?.asOf;
 
 describe("LiveForecasts", () => {
-  it("computes a plan's forecast once, answers from the cache, and waits for a fresh one after 30 s", async () => {
+  it("computes a plan's forecast once, answers from the cache, and refreshes after 30 s", async () => {
     const w = world();
     expect(asOf(await w.forecasts.get("p"))).toBe("1");
     w.advance(29_000);
     expect(asOf(await w.forecasts.get("p"))).toBe("1");
     expect(w.computed()).toBe(1);
-    // Too old: the reader waits for the next one rather than see a time that may be past.
+    // Stale: the old value answers at once while the next one is computed.
     w.advance(1_000);
+    expect(asOf(await w.forecasts.get("p"))).toBe("1");
+    expect(w.computed()).toBe(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asOf(await w.forecasts.get("p"))).toBe("2");
+    w.forecasts.close();
+  });
+
+  it("never answers a forecast whose end has passed: the reader waits for a new one", async () => {
+    const w = world();
+    expect(asOf(await w.forecasts.get("p"))).toBe("1");
+    // Nobody read it for a while, and its end (60 s after it was made) is behind the clock.
+    w.advance(61_000);
     expect(asOf(await w.forecasts.get("p"))).toBe("2");
     expect(w.computed()).toBe(2);
     w.forecasts.close();

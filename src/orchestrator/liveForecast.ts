@@ -18,6 +18,8 @@ export interface LiveForecastOptions {
   events: MigrationEvents;
   /** Real time, ms: the cache's age is real, whatever the world's clock does. */
   now: () => number;
+  /** Whether a forecast's end is already past (world time): shown, it would mislead. */
+  isPast: (forecast: PlanForecast) => boolean;
   /** A forecast is recomputed at most this often while nothing changes, real ms. @default 30_000 */
   maxAgeMs?: number;
   /**
@@ -30,9 +32,9 @@ export interface LiveForecastOptions {
 
 /**
  * The daemon's live forecast per plan, cached so that the view's 2-second refresh, `status` and
- * every metrics scrape read it without running the simulation each time. A forecast made out of
- * date by a status change is answered at once while a fresh one is computed behind it; a read
- * that finds one older than `maxAgeMs` (or none) waits for a fresh one.
+ * every metrics scrape read it without running the simulation each time. A stale forecast is
+ * answered at once while a fresh one is computed behind it; only the first read of a plan, and a
+ * read of a forecast whose end has already passed, wait.
  */
 export class LiveForecasts {
   readonly #options: Required<Omit<LiveForecastOptions, "events">>;
@@ -57,12 +59,13 @@ export class LiveForecasts {
     const entry = this.#entries.get(planId);
     if (!entry) return this.#compute(planId);
     if (entry.computing !== undefined) return entry.value ?? entry.computing;
+    // One whose end is already past would read as a promise broken: the reader waits for a new
+    // one. Any other is answered at once, and refreshed behind the answer once it is old.
+    if (entry.value !== undefined && this.#options.isPast(entry.value))
+      return this.#compute(planId);
     const age = this.#options.now() - entry.at;
-    // Older than its bound, a forecast may say a time already past: the reader waits for a new
-    // one. One only made out of date by a status change is answered while the next is computed.
-    if (age >= this.#options.maxAgeMs) return this.#compute(planId);
-    if (entry.dirty && age >= this.#options.minAgeMs)
-      void this.#compute(planId).catch(() => undefined);
+    const stale = age >= this.#options.maxAgeMs || (entry.dirty && age >= this.#options.minAgeMs);
+    if (stale) void this.#compute(planId).catch(() => undefined);
     return entry.value;
   }
 

@@ -154,12 +154,13 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const forecasts = planForecasts(ctx);
   // The ETA: recomputed at most every 30 s of real time, and after status changes (LiveForecasts).
-  // On an emulator's fast clock 30 real seconds are hours of the world: there, a forecast older
-  // than ten world minutes is too old to show.
+  // On an emulator's fast clock 30 real seconds are hours of the world: there, every ten world
+  // minutes.
   const live = new LiveForecasts({
     forecast: (planId) => forecasts.forecast(planId),
     events: options.events,
     now: systemClock.now,
+    isPast: (forecast) => Date.parse(forecast.finish.p50) < ctx.clock.now(),
     maxAgeMs: Math.min(30_000, ctx.clock.realDelay(10 * 60_000)),
   });
   return {
