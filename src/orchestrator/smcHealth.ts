@@ -5,7 +5,7 @@ import { classify } from "../smc/errors.ts";
 const FAILURES_FOR_OUTAGE = 3;
 
 /**
- * Whether an account's SMC endpoint answers, as this daemon's own calls tell: any answer from the
+ * Whether an account's SMC endpoint answers, as this daemon's own calls tell: every answer from the
  * service (a success, or a refusal such as a parameter error) means it is reachable; a run of
  * timeouts, resets and 5xx with no answer between them is an outage. A step that fails transiently
  * during an outage waits without using up its attempts, however long the outage lasts.

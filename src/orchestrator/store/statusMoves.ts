@@ -3,7 +3,7 @@ import { canMove, type StatusOf, type Subject, statusesBefore } from "../../life
 import type { HistoryEntry } from "../views.ts";
 import type { ScriptOutcome } from "./statusScripts.ts";
 
-/** A requested move: to where, from which statuses only (default: any the table allows), and what else to write. */
+/** A requested move: to where, from which statuses only (by default, every one the table allows), and what else to write. */
 export interface Move<S extends Subject, P> {
   to: StatusOf[S];
   /** Only from these statuses (a step that read the record says what it saw). */
