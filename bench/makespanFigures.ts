@@ -2,6 +2,7 @@
  * The makespan benchmark's arithmetic, from the emulator's own timeline: pure functions of the
  * jobs' emulated times, so the figures never depend on the orchestrator's counters.
  */
+import type { JobTimelineEntry } from "../src/emulator/emulatorStore.ts";
 
 /** One replication job as the emulator's `timeline()` tells it, times in emulated epoch ms. */
 export interface TimedJob {
@@ -170,4 +171,27 @@ export function orderOnlyMakespanMs(jobs: readonly TimedJob[], waves: number, sl
     total += end;
   }
   return total;
+}
+
+/** The emulator's timeline as timed jobs, each placed in the wave of its source. */
+export function timedJobs(
+  timeline: readonly JobTimelineEntry[],
+  waveOfSource: ReadonlyMap<string, number>,
+): TimedJob[] {
+  return timeline.map((job) => ({
+    wave: waveOfSource.get(job.sourceId) ?? -1,
+    createdAt: Date.parse(job.createdAt),
+    deletedAt: job.deletedAt ? Date.parse(job.deletedAt) : null,
+    runDurationMs: job.runDurationMs,
+    startedAt: job.startedAt ? Date.parse(job.startedAt) : null,
+    finishedAt: job.finishedAt ? Date.parse(job.finishedAt) : null,
+  }));
+}
+
+/**
+ * Maps a real-clock time onto the emulator's clock. A daemon in its own process stamps plan and
+ * wave times with the real clock, while the emulator's timeline is in emulated time.
+ */
+export function realToEmulated(emulatedNow: number, realNow: number, timeScale: number) {
+  return (realMs: number) => emulatedNow - (realNow - realMs) * timeScale;
 }

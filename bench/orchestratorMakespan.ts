@@ -7,31 +7,25 @@
  * Settings (environment): BENCH_TIME_SCALE (emulated seconds per real second, default 1800),
  * BENCH_POLL_MS (the daemon's poll interval in real ms, default 50).
  */
-import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { pino } from "pino";
-import { startEmulator } from "../src/emulator/startEmulator.ts";
-import type { Account } from "../src/orchestrator/context.ts";
-import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
-import type { PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
-import { MigrationEvents } from "../src/platform/events.ts";
-import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
-import { SmcClient } from "../src/smc/client.ts";
-import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";
+import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
+import { fmtHours, pct } from "./figureFormat.ts";
 import {
   idleSlotMsWhilePending,
   makespanLowerBound,
   meanSlotOverheadMs,
   pendingSpans,
+  realToEmulated,
   type Spread,
   slotPhases,
   slotUtilisation,
   type TimedJob,
+  timedJobs,
 } from "./makespanFigures.ts";
 import { prefixMemory } from "./redisMemory.ts";
+import { usedMemory } from "./scaleFigures.ts";
 
 const SERVERS = 1000;
 const WAVES = 5;
@@ -43,66 +37,49 @@ const REAL_TIMEOUT_MS = 15 * 60_000;
 export async function run(): Promise<void> {
   const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1800);
   const pollMs = Number(process.env.BENCH_POLL_MS ?? 50);
-  const redisUrl = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
-  const prefix = `{bench-${randomUUID()}}`;
   console.log(
     `${SERVERS} servers in ${WAVES} waves, quota ${QUOTA}; time scale ${timeScale} (1 real s = ${fmtHours((timeScale * 1000) / HOUR)} emulated), ` +
       `daemon poll every ${pollMs} ms real = ${fmtMinutes((pollMs * timeScale) / 60_000)} emulated`,
   );
 
-  const emulator = await startEmulator({ sources: SERVERS, quota: QUOTA, seed: 1, timeScale });
-  const client = new SmcClient({
-    endpoint: emulator.url,
-    credentials: emulator.credentials,
-    regionId: "cn-hangzhou",
-  });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const accounts = new Map<string, Account>([["default", { client, quota: QUOTA }]]);
-  // Submits and reads only: the daemon in the child process does the work.
-  const submitter = await startOrchestrator({
-    redis,
-    prefix,
-    accounts,
+  const world = await startBenchWorld({
+    redisUrl: process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379",
+    sources: SERVERS,
+    quota: QUOTA,
+    seed: 1,
+    timeScale,
     settings: {
       pollIntervalMs: pollMs,
       sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
-      lockDurationMs: 60_000,
-      stalledIntervalMs: 30_000,
-      reservationLeaseMs: 600_000,
       keepCompleted: { ageMs: 7 * 24 * HOUR, count: 10_000 },
       keepFailed: { ageMs: 30 * 24 * HOUR },
-      retry: DEFAULT_RETRY_POLICY,
     },
-    events: new MigrationEvents(),
-    logger: pino({ level: "silent" }),
-    clock: emulator.clock,
+    // Submits and reads only: the daemon in the child process does the work.
     runWorkers: false,
   });
+  const { emulator, client, redis, prefix, orchestrator: submitter } = world;
   let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
   try {
     const { plan, waveOfSource } = buildPlan(await client.describeAllSourceServers({}), pollMs);
     const before = emulator.stats();
     const memoryBefore = await usedMemory(redis);
     const realStart = Date.now();
-    daemon = await startDaemonProcess({
-      SMC_WAVES_REDIS_URL: redisUrl,
-      SMC_WAVES_PREFIX: prefix,
-      SMC_WAVES_SMC_ENDPOINT: emulator.url,
-      SMC_WAVES_QUOTA: String(QUOTA),
-      SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
-      SMC_WAVES_HTTP_PORT: "0",
-      SMC_WAVES_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? "info",
-      SMC_WAVES_LOG_PRETTY: "false",
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    });
+    daemon = await startDaemonProcess(
+      daemonEnvironment(world, {
+        SMC_WAVES_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? "info",
+      }),
+    );
     const bootUsage = daemon.usage();
 
     const submittedAt = emulator.clock.now();
     const { planId } = await submitter.migrations.submit(plan);
-    const summary = await waitForEnd(() => findPlan(submitter.migrations.listPlans(), planId));
+    const summary = await waitForPlan(submitter.migrations, planId, planEnded, {
+      // Only detects the end; the makespan comes from the plan's own finishedAt.
+      everyMs: 1_000,
+      timeoutMs: REAL_TIMEOUT_MS,
+    });
     const realSeconds = (Date.now() - realStart) / 1000;
     const usage = daemon.usage();
     const memory = await prefixMemory(redis, prefix);
@@ -113,23 +90,14 @@ export async function run(): Promise<void> {
     for (const line of new Set(warnings.map(logMessage)).values())
       console.log(`daemon warned: ${line}`);
 
-    // The daemon stamps plan and wave times with the real clock; map them onto emulated time.
     const realNow = Date.now();
-    const emulatedNow = emulator.clock.now();
-    const emulated = (realMs: number) => emulatedNow - (realNow - realMs) * timeScale;
+    const emulated = realToEmulated(emulator.clock.now(), realNow, timeScale);
     const endedAt = emulated(summary.finishedAt ?? realNow);
     const makespanMs = endedAt - submittedAt;
     const waveStarts = summary.waves.map((wave) => emulated(wave.startedAt ?? realNow));
 
     const timeline = emulator.timeline();
-    const jobs: TimedJob[] = timeline.map((job) => ({
-      wave: waveOfSource.get(job.sourceId) ?? -1,
-      createdAt: Date.parse(job.createdAt),
-      deletedAt: job.deletedAt ? Date.parse(job.deletedAt) : null,
-      runDurationMs: job.runDurationMs,
-      startedAt: job.startedAt ? Date.parse(job.startedAt) : null,
-      finishedAt: job.finishedAt ? Date.parse(job.finishedAt) : null,
-    }));
+    const jobs = timedJobs(timeline, waveOfSource);
     const bound = makespanLowerBound(jobs, WAVES, QUOTA);
     const pending = pendingSpans(jobs, waveStarts);
     const stats = emulator.stats();
@@ -191,13 +159,7 @@ export async function run(): Promise<void> {
     );
   } finally {
     await daemon?.stop();
-    for (const queue of Object.values(submitter.queues))
-      await queue.obliterate({ force: true }).catch(() => undefined);
-    await submitter.close(1_000);
-    await deleteKeysUnder(redis, prefix);
-    redis.disconnect();
-    client.close();
-    await emulator.close();
+    await world.close({ drainMs: 1_000, deleteKeys: true });
   }
 }
 
@@ -249,27 +211,6 @@ function buildPlan(
   return { plan, waveOfSource };
 }
 
-async function findPlan(
-  list: Promise<PlanSummary[]>,
-  planId: string,
-): Promise<PlanSummary | undefined> {
-  return (await list).find((plan) => plan.id === planId);
-}
-
-async function waitForEnd(read: () => Promise<PlanSummary | undefined>): Promise<PlanSummary> {
-  const deadline = Date.now() + REAL_TIMEOUT_MS;
-  for (;;) {
-    const plan = await read();
-    if (plan && ["succeeded", "failed", "cancelled"].includes(plan.status)) return plan;
-    if (Date.now() > deadline)
-      throw new Error(
-        `the plan did not end within ${REAL_TIMEOUT_MS / 60_000} real minutes: ${JSON.stringify(plan?.counts)}`,
-      );
-    // Only detects the end; the makespan comes from the plan's own finishedAt.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}
-
 function longestCreatedAt(jobs: readonly TimedJob[], wave: number): number {
   const inWave = jobs.filter((job) => job.wave === wave);
   const longest = inWave.reduce<TimedJob | undefined>(
@@ -289,15 +230,8 @@ function logMessage(line: string): string {
   }
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info("memory");
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
-}
-
 const fmtSpread = (value: Spread) =>
   `${fmtMinutes(value.meanMs / 60_000)} mean, ${fmtMinutes(value.p95Ms / 60_000)} p95`;
-const fmtHours = (hours: number) => `${hours.toFixed(2)} h`;
 const fmtMinutes = (minutes: number) => `${minutes.toFixed(1)} min`;
 const fmtKiB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const fmtMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
