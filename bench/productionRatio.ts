@@ -10,28 +10,20 @@
  * BENCH_POLL_MS (the daemon's poll in real ms, default 100: 30 emulated seconds at 300×),
  * BENCH_SERVERS (default 400), BENCH_RUNS (`clean,faults`, the default, or one of them).
  */
-import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { pino } from "pino";
 import type { FaultSettings } from "../src/emulator/faultInjector.ts";
-import { startEmulator } from "../src/emulator/startEmulator.ts";
-import type { Account } from "../src/orchestrator/context.ts";
-import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
-import type { PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
-import { MigrationEvents } from "../src/platform/events.ts";
-import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
-import { SmcClient } from "../src/smc/client.ts";
-import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";
+import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
+import { fmtHours, pct } from "./figureFormat.ts";
 import {
   makespanLowerBound,
   orderOnlyMakespanMs,
   pendingSpans,
+  realToEmulated,
   slotPhases,
   slotUtilisation,
-  type TimedJob,
+  timedJobs,
 } from "./makespanFigures.ts";
 
 const WAVES = 2;
@@ -76,37 +68,24 @@ async function runOnce(options: {
   faults: Partial<FaultSettings>;
 }): Promise<void> {
   const { timeScale, pollMs, servers } = options;
-  const redisUrl = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
-  const prefix = `{bench-${randomUUID()}}`;
-  const emulator = await startEmulator({ sources: servers, quota: QUOTA, seed: 5, timeScale });
-  const client = new SmcClient({
-    endpoint: emulator.url,
-    credentials: emulator.credentials,
-    regionId: "cn-hangzhou",
-  });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const accounts = new Map<string, Account>([["default", { client, quota: QUOTA }]]);
-  const submitter = await startOrchestrator({
-    redis,
-    prefix,
-    accounts,
+  const world = await startBenchWorld({
+    redisUrl: process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379",
+    sources: servers,
+    quota: QUOTA,
+    seed: 5,
+    timeScale,
     settings: {
       pollIntervalMs: pollMs,
       sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 10 * pollMs,
       concurrency: 20,
-      lockDurationMs: 60_000,
-      stalledIntervalMs: 30_000,
-      reservationLeaseMs: 600_000,
       keepCompleted: { ageMs: 7 * 24 * HOUR, count: 10_000 },
       keepFailed: { ageMs: 30 * 24 * HOUR },
-      retry: DEFAULT_RETRY_POLICY,
     },
-    events: new MigrationEvents(),
-    logger: pino({ level: "silent" }),
-    clock: emulator.clock,
+    // Submits and reads only: the daemon in the child process does the work.
     runWorkers: false,
   });
+  const { emulator, client, orchestrator: submitter } = world;
   let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
   try {
     const { plan, waveOfSource } = buildPlan(
@@ -117,43 +96,29 @@ async function runOnce(options: {
     emulator.setFaults(options.faults);
     const before = emulator.stats();
     const realStart = Date.now();
-    daemon = await startDaemonProcess({
-      SMC_WAVES_REDIS_URL: redisUrl,
-      SMC_WAVES_PREFIX: prefix,
-      SMC_WAVES_SMC_ENDPOINT: emulator.url,
-      SMC_WAVES_QUOTA: String(QUOTA),
-      SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
-      SMC_WAVES_ORCHESTRATOR_RECONCILE_INTERVAL: String(10 * pollMs),
-      SMC_WAVES_HTTP_PORT: "0",
-      SMC_WAVES_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? "info",
-      SMC_WAVES_LOG_PRETTY: "false",
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    });
+    daemon = await startDaemonProcess(
+      daemonEnvironment(world, {
+        SMC_WAVES_ORCHESTRATOR_RECONCILE_INTERVAL: String(10 * pollMs),
+        SMC_WAVES_LOG_LEVEL: process.env.BENCH_DAEMON_LOG_LEVEL ?? "info",
+      }),
+    );
     const submittedAt = emulator.clock.now();
     const { planId } = await submitter.migrations.submit(plan);
-    const summary = await waitForEnd(async () =>
-      (await submitter.migrations.listPlans()).find((candidate) => candidate.id === planId),
-    );
+    const summary = await waitForPlan(submitter.migrations, planId, planEnded, {
+      // Only detects the end; the makespan comes from the plan's own finishedAt.
+      everyMs: 1_000,
+      timeoutMs: REAL_TIMEOUT_MS,
+    });
     const realSeconds = (Date.now() - realStart) / 1000;
     const usage = daemon.usage();
     await daemon.stop();
     daemon = undefined;
 
-    // The daemon stamps plan and wave times with the real clock; map them onto emulated time.
     const realNow = Date.now();
-    const emulatedNow = emulator.clock.now();
-    const emulated = (realMs: number) => emulatedNow - (realNow - realMs) * timeScale;
+    const emulated = realToEmulated(emulator.clock.now(), realNow, timeScale);
     const makespanMs = emulated(summary.finishedAt ?? realNow) - submittedAt;
     const waveStarts = summary.waves.map((wave) => emulated(wave.startedAt ?? realNow));
-    const jobs: TimedJob[] = emulator.timeline().map((job) => ({
-      wave: waveOfSource.get(job.sourceId) ?? -1,
-      createdAt: Date.parse(job.createdAt),
-      deletedAt: job.deletedAt ? Date.parse(job.deletedAt) : null,
-      runDurationMs: job.runDurationMs,
-      startedAt: job.startedAt ? Date.parse(job.startedAt) : null,
-      finishedAt: job.finishedAt ? Date.parse(job.finishedAt) : null,
-    }));
+    const jobs = timedJobs(emulator.timeline(), waveOfSource);
     const bound = makespanLowerBound(jobs, WAVES, QUOTA);
     const stats = emulator.stats();
     const migrated = summary.counts.succeeded;
@@ -222,13 +187,7 @@ async function runOnce(options: {
     );
   } finally {
     await daemon?.stop();
-    for (const queue of Object.values(submitter.queues))
-      await queue.obliterate({ force: true }).catch(() => undefined);
-    await submitter.close(1_000);
-    await deleteKeysUnder(redis, prefix);
-    redis.disconnect();
-    client.close();
-    await emulator.close();
+    await world.close({ drainMs: 1_000, deleteKeys: true });
   }
 }
 
@@ -280,20 +239,4 @@ function buildPlan(
   };
 }
 
-async function waitForEnd(read: () => Promise<PlanSummary | undefined>): Promise<PlanSummary> {
-  const deadline = Date.now() + REAL_TIMEOUT_MS;
-  for (;;) {
-    const plan = await read();
-    if (plan && ["succeeded", "failed", "cancelled"].includes(plan.status)) return plan;
-    if (Date.now() > deadline)
-      throw new Error(
-        `the plan did not end within 15 real minutes: ${JSON.stringify(plan?.counts)}`,
-      );
-    // Only detects the end; the makespan comes from the plan's own finishedAt.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}
-
 const fmt = (value: number) => value.toFixed(2);
-const fmtHours = (hours: number) => `${hours.toFixed(2)} h`;
-const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
