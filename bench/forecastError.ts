@@ -11,22 +11,14 @@
  * in real ms, default 50), BENCH_FORECAST_SERVERS (the measured plan, default 300).
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { pino } from "pino";
 import { startApiServer } from "../src/api/server.ts";
-import { startEmulator } from "../src/emulator/startEmulator.ts";
 import type { PlanForecast } from "../src/forecast/forecastModel.ts";
 import { forecastPlan } from "../src/forecast/forecastPlan.ts";
-import type { Account } from "../src/orchestrator/context.ts";
-import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
 import type { Migrations, PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { envAccessToken } from "../src/platform/accessTokens.ts";
-import { MigrationEvents } from "../src/platform/events.ts";
-import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
-import { SmcClient } from "../src/smc/client.ts";
-import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";
+import { planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { packingFigures } from "./packingFigures.ts";
 
 const QUOTA = 40;
@@ -41,48 +33,29 @@ export async function run(): Promise<void> {
   const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 1800);
   const pollMs = Number(process.env.BENCH_POLL_MS ?? 50);
   const servers = Number(process.env.BENCH_FORECAST_SERVERS ?? 300);
-  const redisUrl = process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379";
-  const prefix = `{bench-${randomUUID()}}`;
   const worldPollMs = pollMs * timeScale;
   console.log(
     `\nforecast error: ${servers} servers in 2 waves after ${TRAINING} to learn from, quota ${QUOTA}; ` +
       `time scale ${timeScale}, poll ${pollMs} ms real = ${(worldPollMs / 1000).toFixed(0)} s emulated`,
   );
-  const emulator = await startEmulator({
+  const world = await startBenchWorld({
+    redisUrl: process.env.SMC_WAVES_REDIS_URL ?? "redis://127.0.0.1:6379",
     sources: servers + TRAINING,
     quota: QUOTA,
     seed: 3,
     timeScale,
-  });
-  const client = new SmcClient({
-    endpoint: emulator.url,
-    credentials: emulator.credentials,
-    regionId: "cn-hangzhou",
-  });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const accounts = new Map<string, Account>([["default", { client, quota: QUOTA }]]);
-  const events = new MigrationEvents();
-  const logger = pino({ level: "silent" });
-  const daemon = await startOrchestrator({
-    redis,
-    prefix,
-    accounts,
     settings: {
       pollIntervalMs: pollMs,
       sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 50,
-      lockDurationMs: 60_000,
-      stalledIntervalMs: 30_000,
-      reservationLeaseMs: 600_000,
       keepCompleted: { ageMs: 7 * 24 * HOUR, count: 10_000 },
       keepFailed: { ageMs: 30 * 24 * HOUR },
-      retry: DEFAULT_RETRY_POLICY,
     },
-    events,
-    logger,
-    clock: emulator.clock,
+    // This process works the plans, as `daemon --emulator` does.
+    runWorkers: true,
   });
+  const { emulator, client, events, logger, orchestrator: daemon } = world;
   const api = await startApiServer({
     host: "127.0.0.1",
     port: 0,
@@ -113,7 +86,7 @@ export async function run(): Promise<void> {
     );
     const training = planOver("bench-learn", sources.slice(0, TRAINING), [TRAINING], worldPollMs);
     const learned = await daemon.migrations.submit(training);
-    await waitFor(daemon.migrations, learned.planId, (plan) => ended(plan));
+    await waitFor(daemon.migrations, learned.planId, planEnded);
 
     const measured = planOver(
       "bench-forecast",
@@ -128,10 +101,10 @@ export async function run(): Promise<void> {
     const half = await waitFor(
       daemon.migrations,
       planId,
-      (plan) => ended(plan) || plan.counts.succeeded + plan.counts.failed >= servers / 2,
+      (plan) => planEnded(plan) || plan.counts.succeeded + plan.counts.failed >= servers / 2,
     );
     const atHalf = await forecastOf(planId);
-    const summary = await waitFor(daemon.migrations, planId, (plan) => ended(plan));
+    const summary = await waitFor(daemon.migrations, planId, planEnded);
     const actual = summary.finishedAt ?? emulator.clock.now();
     const makespan = actual - submittedAt;
 
@@ -151,13 +124,7 @@ export async function run(): Promise<void> {
     );
   } finally {
     await api.close();
-    await daemon.close(2_000);
-    for (const queue of Object.values(daemon.queues))
-      await queue.obliterate({ force: true }).catch(() => undefined);
-    await deleteKeysUnder(redis, prefix);
-    redis.disconnect();
-    client.close();
-    await emulator.close();
+    await world.close({ drainMs: 2_000, deleteKeys: true });
   }
 }
 
@@ -273,22 +240,13 @@ function planOver(
   };
 }
 
-const ended = (plan: PlanSummary) => ["succeeded", "failed", "cancelled"].includes(plan.status);
-
-async function waitFor(
+/** Polls often: the half-way forecast is read as soon as half the servers ended. */
+const waitFor = (
   migrations: Migrations,
   planId: string,
   done: (plan: PlanSummary) => boolean,
-): Promise<PlanSummary> {
-  const deadline = Date.now() + REAL_TIMEOUT_MS;
-  for (;;) {
-    const plan = (await migrations.listPlans()).find((each) => each.id === planId);
-    if (plan && done(plan)) return plan;
-    if (Date.now() > deadline)
-      throw new Error(`plan ${planId} stuck: ${JSON.stringify(plan?.counts)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+): Promise<PlanSummary> =>
+  waitForPlan(migrations, planId, done, { everyMs: 100, timeoutMs: REAL_TIMEOUT_MS });
 
 const fmtHours = (ms: number) => `${(ms / HOUR).toFixed(2)} h`;
 const fmtSigned = (ms: number) => `${ms >= 0 ? "+" : "−"}${(Math.abs(ms) / 60_000).toFixed(1)} min`;
