@@ -12,20 +12,14 @@
  * 3600), BENCH_POLL_MS (the daemon's poll, real ms, default 100), BENCH_SCALE_NODE_ARGS (node's
  * flags for the daemon, default the Docker image's; "" for none).
  */
-import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { pino } from "pino";
 import { createHealthCheck } from "../src/api/healthCheck.ts";
 import { startApiServer } from "../src/api/server.ts";
-import { startEmulator } from "../src/emulator/startEmulator.ts";
-import type { Account } from "../src/orchestrator/context.ts";
-import { startOrchestrator } from "../src/orchestrator/orchestrator.ts";
+import type { Migrations, PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
-import { SmcClient } from "../src/smc/client.ts";
-import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
 import type { SourceServer } from "../src/smc/types.ts";
 import { freePort, killRedisServer, startRedisServer } from "../test/support/redisServer.ts";
+import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { callsBetween, commandCalls, memoryByKind, usedMemory } from "./scaleFigures.ts";
 
@@ -65,38 +59,24 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
   );
   const port = await freePort();
   const redisProcess = await startRedisServer({ port });
-  const redisUrl = `redis://127.0.0.1:${port}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const prefix = `{bench-${randomUUID()}}`;
-  const emulator = await startEmulator({ sources: servers, quota, seed: 1, timeScale });
-  const client = new SmcClient({
-    endpoint: emulator.url,
-    credentials: emulator.credentials,
-    regionId: "cn-hangzhou",
-  });
-  const accounts = new Map<string, Account>([["default", { client, quota }]]);
-  const logger = pino({ level: "silent" });
-  const submitter = await startOrchestrator({
-    redis,
-    prefix,
-    accounts,
+  const world = await startBenchWorld({
+    redisUrl: `redis://127.0.0.1:${port}`,
+    sources: servers,
+    quota,
+    seed: 1,
+    timeScale,
     settings: {
       pollIntervalMs: pollMs,
       sweepIntervalMs: 10 * pollMs,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
-      lockDurationMs: 60_000,
-      stalledIntervalMs: 30_000,
-      reservationLeaseMs: 600_000,
       keepCompleted: { ageMs: HOUR, count: 100 },
       keepFailed: { ageMs: HOUR },
-      retry: DEFAULT_RETRY_POLICY,
     },
-    events: new MigrationEvents(),
-    logger,
-    clock: emulator.clock,
+    // Submits and reads only: the daemon in the child process does the work.
     runWorkers: false,
   });
+  const { client, redis, prefix, logger, orchestrator: submitter } = world;
   const api = await startApiServer({
     migrations: submitter.migrations,
     queues: Object.values(submitter.queues),
@@ -118,28 +98,16 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
     const plan = buildPlan(await client.describeAllSourceServers({}), servers, quota, pollMs);
     const memoryBefore = await usedMemory(redis);
     const callsBefore = await commandCalls(redis);
-    daemon = await startDaemonProcess(
-      {
-        SMC_WAVES_REDIS_URL: redisUrl,
-        SMC_WAVES_PREFIX: prefix,
-        SMC_WAVES_SMC_ENDPOINT: emulator.url,
-        SMC_WAVES_QUOTA: String(quota),
-        SMC_WAVES_ORCHESTRATOR_POLL_INTERVAL: String(pollMs),
-        SMC_WAVES_HTTP_PORT: "0",
-        // The daemon is seen to start by its info line "smc-waves daemon started".
-        SMC_WAVES_LOG_LEVEL: "info",
-        SMC_WAVES_LOG_PRETTY: "false",
-        ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-      },
-      nodeArgs,
-    );
+    daemon = await startDaemonProcess(daemonEnvironment(world, {}), nodeArgs);
     const boot = daemon.usage();
     const realStart = Date.now();
     const { planId } = await submitter.migrations.submit(plan);
     await printApi(api.url, planId, "after submit");
     const summary = toEnd
-      ? await waitForEnd(submitter.migrations, planId)
+      ? await waitForPlan(submitter.migrations, planId, planEnded, {
+          everyMs: 1_000,
+          timeoutMs: REAL_TIMEOUT_MS,
+        })
       : await runFor(submitter.migrations, planId, partwayMs);
     const realSeconds = (Date.now() - realStart) / 1000;
     await printApi(api.url, planId, toEnd ? "at the end" : "part-way");
@@ -182,10 +150,8 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
   } finally {
     await daemon?.stop();
     await api.close();
-    await submitter.close(1_000);
-    redis.disconnect();
-    client.close();
-    await emulator.close();
+    // The private redis-server goes with every key, so none is deleted one by one.
+    await world.close({ drainMs: 1_000, deleteKeys: false });
     await killRedisServer(redisProcess);
   }
 }
@@ -217,27 +183,13 @@ async function timed(url: string): Promise<{ ms: number; bytes: number; status: 
   return { ms: times[Math.floor(times.length / 2)] ?? 0, bytes, status };
 }
 
-type Summaries = Awaited<ReturnType<typeof startOrchestrator>>["migrations"];
-type Summary = Awaited<ReturnType<Summaries["listPlans"]>>[number];
-
-async function findPlan(migrations: Summaries, planId: string): Promise<Summary> {
+async function findPlan(migrations: Migrations, planId: string): Promise<PlanSummary> {
   const plan = (await migrations.listPlans()).find((each) => each.id === planId);
   if (!plan) throw new Error(`plan ${planId} is gone`);
   return plan;
 }
 
-async function waitForEnd(migrations: Summaries, planId: string): Promise<Summary> {
-  const deadline = Date.now() + REAL_TIMEOUT_MS;
-  for (;;) {
-    const plan = await findPlan(migrations, planId);
-    if (["succeeded", "failed", "cancelled"].includes(plan.status)) return plan;
-    if (Date.now() > deadline)
-      throw new Error(`the plan did not end in time: ${JSON.stringify(plan.counts)}`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}
-
-async function runFor(migrations: Summaries, planId: string, ms: number): Promise<Summary> {
+async function runFor(migrations: Migrations, planId: string, ms: number): Promise<PlanSummary> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   return findPlan(migrations, planId);
 }
