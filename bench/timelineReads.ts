@@ -16,7 +16,7 @@ import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
 import { deleteKeysUnder } from "../src/platform/redisConnector.ts";
 import { SmcClient } from "../src/smc/client.ts";
-import { DEFAULT_RETRY_POLICY } from "../src/smc/retry.ts";
+import { benchSettings } from "./benchWorld.ts";
 
 const SIZES = [1_000, 5_000, 10_000];
 const RUNS = 5;
@@ -45,18 +45,14 @@ async function measure(redisUrl: string, servers: number): Promise<void> {
     redis,
     prefix,
     accounts,
-    settings: {
+    settings: benchSettings({
       pollIntervalMs: 30_000,
       sweepIntervalMs: 300_000,
       reconcileIntervalMs: 300_000,
       concurrency: 20,
-      lockDurationMs: 60_000,
-      stalledIntervalMs: 30_000,
-      reservationLeaseMs: 600_000,
       keepCompleted: { ageMs: HOUR, count: 100 },
       keepFailed: { ageMs: HOUR },
-      retry: DEFAULT_RETRY_POLICY,
-    },
+    }),
     events: new MigrationEvents(),
     logger: pino({ level: "silent" }),
     clock,
