@@ -11,6 +11,20 @@ export interface PrefixMemory {
 
 export async function prefixMemory(redis: Redis, prefix: string): Promise<PrefixMemory> {
   const result: PrefixMemory = { keys: 0, totalBytes: 0, ownBytes: 0 };
+  await forEachKeyMemory(redis, prefix, (key, bytes) => {
+    result.keys += 1;
+    result.totalBytes += bytes;
+    if (key.startsWith(`${prefix}:sw:`)) result.ownBytes += bytes;
+  });
+  return result;
+}
+
+/** Calls `visit` with every key under `prefix` and the bytes `MEMORY USAGE` gives it. */
+export async function forEachKeyMemory(
+  redis: Redis,
+  prefix: string,
+  visit: (key: string, bytes: number) => void,
+): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
@@ -20,11 +34,7 @@ export async function prefixMemory(redis: Redis, prefix: string): Promise<Prefix
     for (const key of keys) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "0");
     const replies = (await pipeline.exec()) ?? [];
     keys.forEach((key, i) => {
-      const bytes = Number(replies[i]?.[1] ?? 0);
-      result.keys += 1;
-      result.totalBytes += bytes;
-      if (key.startsWith(`${prefix}:sw:`)) result.ownBytes += bytes;
+      visit(key, Number(replies[i]?.[1] ?? 0));
     });
   } while (cursor !== "0");
-  return result;
 }

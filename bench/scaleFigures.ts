@@ -4,6 +4,7 @@
  * client's keys or commands are counted.
  */
 import type { Redis } from "ioredis";
+import { forEachKeyMemory } from "./redisMemory.ts";
 
 /** Kinds of key, from the key's name; the first pattern that matches names it. */
 const KINDS: readonly { kind: string; pattern: RegExp }[] = [
@@ -27,22 +28,13 @@ export async function memoryByKind(redis: Redis, prefix: string): Promise<KeyKin
   const totals = new Map<string, KeyKindMemory>(
     KINDS.map(({ kind }) => [kind, { kind, keys: 0, bytes: 0 }]),
   );
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    // SAMPLES 0 measures every element of a hash, list or set, not an estimate from five.
-    for (const key of keys) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "0");
-    const replies = (await pipeline.exec()) ?? [];
-    keys.forEach((key, i) => {
-      const kind = KINDS.find(({ pattern }) => pattern.test(key))?.kind ?? "BullMQ other";
-      const total = totals.get(kind);
-      if (!total) return;
-      total.keys += 1;
-      total.bytes += Number(replies[i]?.[1] ?? 0);
-    });
-  } while (cursor !== "0");
+  await forEachKeyMemory(redis, prefix, (key, bytes) => {
+    const kind = KINDS.find(({ pattern }) => pattern.test(key))?.kind ?? "BullMQ other";
+    const total = totals.get(kind);
+    if (!total) return;
+    total.keys += 1;
+    total.bytes += bytes;
+  });
   return [...totals.values()].filter((total) => total.keys > 0);
 }
 
