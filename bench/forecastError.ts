@@ -18,6 +18,7 @@ import type { Migrations, PlanSummary } from "../src/orchestrator/views.ts";
 import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { envAccessToken } from "../src/platform/accessTokens.ts";
 import type { SourceServer } from "../src/smc/types.ts";
+import { benchPlan } from "./benchPlan.ts";
 import { planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { packingFigures } from "./packingFigures.ts";
 
@@ -202,43 +203,21 @@ function timeLargeForecast(): void {
   );
 }
 
-function planOver(
+/** This process's orchestrator runs on the emulated clock, so the plan's poll is emulated too. */
+const planOver = (
   name: string,
   sources: readonly SourceServer[],
   waveSizes: readonly number[],
-  pollIntervalMs: number,
-): CompiledPlan {
-  let next = 0;
-  return {
+  emulatedPollMs: number,
+): CompiledPlan =>
+  benchPlan({
     name,
-    regionId: "cn-hangzhou",
-    account: "default",
-    policy: {
-      maxJobs: QUOTA,
-      pollIntervalMs,
-      jobRestarts: 3,
-      onFinish: "delete",
-      onWaveFailure: "continue",
-      maxFailedServers: sources.length,
-    },
-    waves: waveSizes.map((size, wave) => {
-      const slice = sources.slice(next, next + size);
-      next += size;
-      return {
-        name: `wave-${wave + 1}`,
-        order: "largestFirst" as const,
-        servers: slice.map((source) => ({
-          key: `name:${source.name}`,
-          ref: { name: source.name },
-          settings: {
-            systemDiskSize: Math.max(20, source.systemDiskSize),
-            targetType: "Image" as const,
-          },
-        })),
-      };
-    }),
-  };
-}
+    sources,
+    waveSizes,
+    maxJobs: QUOTA,
+    pollIntervalMs: emulatedPollMs,
+    refBy: "name",
+  }).plan;
 
 /** Polls often: the half-way forecast is read as soon as half the servers ended. */
 const waitFor = (

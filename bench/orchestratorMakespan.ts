@@ -7,8 +7,7 @@
  * Settings (environment): BENCH_TIME_SCALE (emulated seconds per real second, default 1800),
  * BENCH_POLL_MS (the daemon's poll interval in real ms, default 50).
  */
-import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
-import type { SourceServer } from "../src/smc/types.ts";
+import { availableSources, benchPlan, evenWaveSizes } from "./benchPlan.ts";
 import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { fmtHours, pct } from "./figureFormat.ts";
@@ -62,7 +61,15 @@ export async function run(): Promise<void> {
   const { emulator, client, redis, prefix, orchestrator: submitter } = world;
   let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
   try {
-    const { plan, waveOfSource } = buildPlan(await client.describeAllSourceServers({}), pollMs);
+    const { plan, waveOfSource } = benchPlan({
+      name: "bench-makespan",
+      sources: availableSources(await client.describeAllSourceServers({}), SERVERS),
+      waveSizes: evenWaveSizes(SERVERS, WAVES),
+      maxJobs: QUOTA,
+      // Real ms, like the daemon's own interval (the daemon runs on the real clock).
+      pollIntervalMs: pollMs,
+      refBy: "name",
+    });
     const before = emulator.stats();
     const memoryBefore = await usedMemory(redis);
     const realStart = Date.now();
@@ -161,54 +168,6 @@ export async function run(): Promise<void> {
     await daemon?.stop();
     await world.close({ drainMs: 1_000, deleteKeys: true });
   }
-}
-
-/** Five waves of 200 sources each, in listing order; each job copies the source's system disk. */
-function buildPlan(
-  sources: readonly SourceServer[],
-  pollIntervalMs: number,
-): {
-  plan: CompiledPlan;
-  waveOfSource: Map<string, number>;
-} {
-  const available = sources.filter((source) => source.state === "Available").slice(0, SERVERS);
-  if (available.length < SERVERS)
-    throw new Error(
-      `the emulator has ${available.length} available sources, the bench needs ${SERVERS}`,
-    );
-  const perWave = SERVERS / WAVES;
-  const waveOfSource = new Map<string, number>();
-  const waves = Array.from({ length: WAVES }, (_, wave) => ({
-    name: `wave-${wave + 1}`,
-    order: "largestFirst" as const,
-    servers: available.slice(wave * perWave, (wave + 1) * perWave).map((source) => {
-      waveOfSource.set(source.sourceId, wave);
-      return {
-        key: `name:${source.name}`,
-        ref: { name: source.name },
-        settings: {
-          systemDiskSize: Math.max(20, source.systemDiskSize),
-          targetType: "Image" as const,
-        },
-      };
-    }),
-  }));
-  const plan: CompiledPlan = {
-    name: "bench-makespan",
-    regionId: "cn-hangzhou",
-    account: "default",
-    policy: {
-      maxJobs: QUOTA,
-      // Real ms, like the daemon's own interval (the daemon runs on the real clock).
-      pollIntervalMs,
-      jobRestarts: 3,
-      onFinish: "delete",
-      onWaveFailure: "continue",
-      maxFailedServers: SERVERS,
-    },
-    waves,
-  };
-  return { plan, waveOfSource };
 }
 
 function longestCreatedAt(jobs: readonly TimedJob[], wave: number): number {

@@ -11,8 +11,7 @@
  * BENCH_SERVERS (default 400), BENCH_RUNS (`clean,faults`, the default, or one of them).
  */
 import type { FaultSettings } from "../src/emulator/faultInjector.ts";
-import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
-import type { SourceServer } from "../src/smc/types.ts";
+import { availableSources, benchPlan, evenWaveSizes } from "./benchPlan.ts";
 import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { fmtHours, pct } from "./figureFormat.ts";
@@ -88,11 +87,15 @@ async function runOnce(options: {
   const { emulator, client, orchestrator: submitter } = world;
   let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
   try {
-    const { plan, waveOfSource } = buildPlan(
-      await client.describeAllSourceServers({}),
-      servers,
-      pollMs,
-    );
+    const { plan, waveOfSource } = benchPlan({
+      name: "bench-production",
+      sources: availableSources(await client.describeAllSourceServers({}), servers),
+      waveSizes: evenWaveSizes(servers, WAVES),
+      maxJobs: QUOTA,
+      // Real ms like the daemon's (the daemon runs on the real clock): 30 s emulated.
+      pollIntervalMs: pollMs,
+      refBy: "sourceId",
+    });
     emulator.setFaults(options.faults);
     const before = emulator.stats();
     const realStart = Date.now();
@@ -189,54 +192,6 @@ async function runOnce(options: {
     await daemon?.stop();
     await world.close({ drainMs: 1_000, deleteKeys: true });
   }
-}
-
-/** Waves of equal size in listing order, largest first; each job copies the system disk. */
-function buildPlan(
-  sources: readonly SourceServer[],
-  servers: number,
-  pollIntervalMs: number,
-): { plan: CompiledPlan; waveOfSource: Map<string, number> } {
-  const available = sources.filter((source) => source.state === "Available").slice(0, servers);
-  if (available.length < servers)
-    throw new Error(
-      `the emulator has ${available.length} available sources, the bench needs ${servers}`,
-    );
-  const perWave = Math.ceil(servers / WAVES);
-  const waveOfSource = new Map<string, number>();
-  const waves = Array.from({ length: WAVES }, (_, wave) => ({
-    name: `wave-${wave + 1}`,
-    order: "largestFirst" as const,
-    servers: available.slice(wave * perWave, (wave + 1) * perWave).map((source) => {
-      waveOfSource.set(source.sourceId, wave);
-      return {
-        key: source.sourceId,
-        ref: { sourceId: source.sourceId },
-        settings: {
-          systemDiskSize: Math.max(20, source.systemDiskSize),
-          targetType: "Image" as const,
-        },
-      };
-    }),
-  }));
-  return {
-    plan: {
-      name: "bench-production",
-      regionId: "cn-hangzhou",
-      account: "default",
-      policy: {
-        maxJobs: QUOTA,
-        // Real ms like the daemon's (the daemon runs on the real clock): 30 s emulated.
-        pollIntervalMs,
-        jobRestarts: 3,
-        onFinish: "delete",
-        onWaveFailure: "continue",
-        maxFailedServers: servers,
-      },
-      waves,
-    },
-    waveOfSource,
-  };
 }
 
 const fmt = (value: number) => value.toFixed(2);

@@ -15,10 +15,9 @@
 import { createHealthCheck } from "../src/api/healthCheck.ts";
 import { startApiServer } from "../src/api/server.ts";
 import type { Migrations, PlanSummary } from "../src/orchestrator/views.ts";
-import type { CompiledPlan } from "../src/plan/compiledPlan.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
-import type { SourceServer } from "../src/smc/types.ts";
 import { freePort, killRedisServer, startRedisServer } from "../test/support/redisServer.ts";
+import { availableSources, benchPlan, evenWaveSizes } from "./benchPlan.ts";
 import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { callsBetween, commandCalls, memoryByKind, usedMemory } from "./scaleFigures.ts";
@@ -95,7 +94,14 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
   });
   let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
   try {
-    const plan = buildPlan(await client.describeAllSourceServers({}), servers, quota, pollMs);
+    const { plan } = benchPlan({
+      name: `bench-scale-${servers}`,
+      sources: availableSources(await client.describeAllSourceServers({}), servers),
+      waveSizes: evenWaveSizes(servers, WAVES),
+      maxJobs: quota,
+      pollIntervalMs: pollMs,
+      refBy: "name",
+    });
     const memoryBefore = await usedMemory(redis);
     const callsBefore = await commandCalls(redis);
     daemon = await startDaemonProcess(daemonEnvironment(world, {}), nodeArgs);
@@ -192,41 +198,6 @@ async function findPlan(migrations: Migrations, planId: string): Promise<PlanSum
 async function runFor(migrations: Migrations, planId: string, ms: number): Promise<PlanSummary> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   return findPlan(migrations, planId);
-}
-
-/** `servers` sources in five waves, largest first; each job copies the source's system disk. */
-function buildPlan(
-  sources: readonly SourceServer[],
-  servers: number,
-  quota: number,
-  pollIntervalMs: number,
-): CompiledPlan {
-  const available = sources.filter((source) => source.state === "Available").slice(0, servers);
-  if (available.length < servers)
-    throw new Error(`the emulator has ${available.length} available sources, not ${servers}`);
-  const perWave = Math.ceil(servers / WAVES);
-  return {
-    name: `bench-scale-${servers}`,
-    regionId: "cn-hangzhou",
-    account: "default",
-    policy: {
-      maxJobs: quota,
-      pollIntervalMs,
-      jobRestarts: 3,
-      onFinish: "delete",
-      onWaveFailure: "continue",
-      maxFailedServers: servers,
-    },
-    waves: Array.from({ length: WAVES }, (_, wave) => ({
-      name: `wave-${wave + 1}`,
-      order: "largestFirst" as const,
-      servers: available.slice(wave * perWave, (wave + 1) * perWave).map((source) => ({
-        key: `name:${source.name}`,
-        ref: { name: source.name },
-        settings: { systemDiskSize: Math.max(20, source.systemDiskSize), targetType: "Image" },
-      })),
-    })),
-  };
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
