@@ -150,6 +150,13 @@ export function daemonEnvironment(
 export const planEnded = (plan: PlanSummary) =>
   ["succeeded", "failed", "cancelled"].includes(plan.status);
 
+/**
+ * Waits for the plan to end, looking once a real second: that only detects the end, the figures
+ * come from the plan's own finishedAt and the emulator's timeline.
+ */
+export const waitForPlanEnd = (migrations: Migrations, planId: string, timeoutMs: number) =>
+  waitForPlan(migrations, planId, planEnded, { everyMs: 1_000, timeoutMs });
+
 /** Polls the plan list every `everyMs` real ms until `done`; throws after `timeoutMs` real ms. */
 export async function waitForPlan(
   migrations: Migrations,

@@ -8,7 +8,7 @@
  * BENCH_POLL_MS (the daemon's poll interval in real ms, default 50).
  */
 import { availableSources, benchPlan, evenWaveSizes } from "./benchPlan.ts";
-import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
+import { daemonEnvironment, startBenchWorld, waitForPlanEnd } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { fmtHours, pct } from "./figureFormat.ts";
 import {
@@ -82,11 +82,7 @@ export async function run(): Promise<void> {
 
     const submittedAt = emulator.clock.now();
     const { planId } = await submitter.migrations.submit(plan);
-    const summary = await waitForPlan(submitter.migrations, planId, planEnded, {
-      // Only detects the end; the makespan comes from the plan's own finishedAt.
-      everyMs: 1_000,
-      timeoutMs: REAL_TIMEOUT_MS,
-    });
+    const summary = await waitForPlanEnd(submitter.migrations, planId, REAL_TIMEOUT_MS);
     const realSeconds = (Date.now() - realStart) / 1000;
     const usage = daemon.usage();
     const memory = await prefixMemory(redis, prefix);

@@ -18,7 +18,7 @@ import type { Migrations, PlanSummary } from "../src/orchestrator/views.ts";
 import { MigrationEvents } from "../src/platform/events.ts";
 import { freePort, killRedisServer, startRedisServer } from "../test/support/redisServer.ts";
 import { availableSources, benchPlan, evenWaveSizes } from "./benchPlan.ts";
-import { daemonEnvironment, planEnded, startBenchWorld, waitForPlan } from "./benchWorld.ts";
+import { daemonEnvironment, startBenchWorld, waitForPlanEnd } from "./benchWorld.ts";
 import { startDaemonProcess } from "./daemonProcess.ts";
 import { callsBetween, commandCalls, memoryByKind, usedMemory } from "./scaleFigures.ts";
 
@@ -110,10 +110,7 @@ async function runSize(servers: number, toEnd: boolean): Promise<void> {
     const { planId } = await submitter.migrations.submit(plan);
     await printApi(api.url, planId, "after submit");
     const summary = toEnd
-      ? await waitForPlan(submitter.migrations, planId, planEnded, {
-          everyMs: 1_000,
-          timeoutMs: REAL_TIMEOUT_MS,
-        })
+      ? await waitForPlanEnd(submitter.migrations, planId, REAL_TIMEOUT_MS)
       : await runFor(submitter.migrations, planId, partwayMs);
     const realSeconds = (Date.now() - realStart) / 1000;
     await printApi(api.url, planId, toEnd ? "at the end" : "part-way");
