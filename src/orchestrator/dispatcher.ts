@@ -81,6 +81,9 @@ async function stepWave(ctx: OrchestratorContext, plan: PlanRecord): Promise<Nex
   }
   const now = ctx.clock.now();
   const fallbackMs = 2 * ctx.settings.pollIntervalMs;
+  const retryingFor = (plan.retryingUntil ?? 0) - ctx.realClock.now();
+  // Retry-failed is still putting waves back: one that looks ended now may be pending in a moment.
+  if (retryingFor > 0) return { parkMs: Math.min(retryingFor, ctx.settings.pollIntervalMs) };
   const record = await ctx.store.getWave(plan.id, waveIndex);
   if (isEnded("wave", record.status)) {
     // A wave that ended before a retry-failed put back only later waves' servers.

@@ -30,6 +30,12 @@ function planIdOf(name: string): string {
 const IN_PROCESS: Actor = { name: "cli" };
 
 /**
+ * How long a retry-failed may take to put a plan's servers and waves back before the dispatcher
+ * goes on without waiting for it (real ms): it takes a few Redis writes and deletes per server.
+ */
+const RETRY_LEASE_MS = 60_000;
+
+/**
  * The `Migrations` the API and CLI drive, over the store, the ledger and the queues; plans that run
  * carry their ETA from the cached `live` forecasts.
  */
@@ -263,10 +269,12 @@ export function createMigrations(
           stopRunning: false,
           wave: Math.min(...waves),
           generation,
+          retryingUntil: ctx.realClock.now() + RETRY_LEASE_MS,
         },
       });
       if (!moved.ok) throw new PlanStateError(`plan ${planId} changed status while retrying`);
       await retryServers(ctx, { ...plan, status: "running", generation }, servers);
+      await ctx.store.patchPlan(planId, { retryingUntil: null });
       audit("retry-failed", planId, actor, { waves: waves.length });
       ctx.events.emit("plan:status", {
         planId,

@@ -33,6 +33,12 @@ export interface PlanRecord extends Reasoned {
   generation: number;
   /** Set by `cancel --stop-running`: in-flight servers stop their jobs instead of letting them finish. */
   stopRunning: boolean;
+  /**
+   * Real time until which retry-failed may still be putting servers and waves back: the dispatcher
+   * waits, so that it never walks past a wave that is about to go back to pending. A lease, not a
+   * flag: a retry that crashed midway holds the plan up only until then.
+   */
+  retryingUntil?: number;
 }
 
 /** A server's record: everything the server job needs to resume after a crash. */
@@ -188,6 +194,7 @@ export function decodePlan(raw: Record<string, string>, spec: CompiledPlan): Pla
     ...reasoned(raw),
     ...optional("startedAt", int(raw.startedAt)),
     ...optional("finishedAt", int(raw.finishedAt)),
+    ...optional("retryingUntil", int(raw.retryingUntil)),
   };
 }
 
